@@ -1,0 +1,108 @@
+"""Build ``dockproto._native``, the cffi (API mode) binding of the C stream core.
+
+``setup.py`` names ``csrc/build_native.py:ffibuilder``; paths are relative to the
+repository root.  The cdef below mirrors the public part of ``csrc/dockproto.h``; in
+API mode the compiler checks it against the real header on every build.  ``dp_body``
+is declared with ``...;`` so only the fields Python touches are named here.
+
+``DOCKPROTO_CFLAGS`` (split on whitespace) is appended to the compile and link flags,
+so CI can add ``-Werror`` or ``-fsanitize=address,undefined``; a user building the
+sdist never gets ``-Werror``.
+
+Run as a script to build in place (``dockproto/_native.*.so``)::
+
+    .venv/bin/python csrc/build_native.py
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+
+import cffi  # type: ignore[import-untyped]
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+CDEF = """
+enum dp_framing { DP_CHUNKED = 0, DP_LENGTH = 1, DP_CLOSE = 2 };
+enum dp_content { DP_MUX = 0, DP_PASS = 1, DP_TAR = 2, DP_LINES = 3 };
+enum dp_span_bits {
+    DP_KIND_MASK = 0x0F, DP_SPAN_END = 0x10, DP_SPAN_CONT = 0x20, DP_SPAN_OUT = 0x40,
+    DP_POS_SHIFT = 8
+};
+enum dp_kind {
+    DP_K_DATA = 1, DP_K_LINE = 1, DP_K_TAR_HEADER = 1, DP_K_TAR_DATA = 2, DP_K_TAR_EOA = 3
+};
+enum dp_error {
+    DP_OK = 0, DP_E_ARGS = 1, DP_E_CHUNK_SIZE = 2, DP_E_CHUNK_TOO_BIG = 3,
+    DP_E_CHUNK_LINE = 4, DP_E_CHUNK_CRLF = 5, DP_E_BODY_CUT = 6, DP_E_BODY_SHORT = 7,
+    DP_E_MUX_STREAM = 8, DP_E_MUX_HEADER = 9, DP_E_MUX_CUT = 10, DP_E_TAR_CHECKSUM = 11,
+    DP_E_TAR_SIZE = 12, DP_E_TAR_ZERO = 13, DP_E_TAR_CUT = 14, DP_E_TAR_NO_END = 15,
+    DP_E_TAR_TRAILING = 16
+};
+enum dp_limits { DP_MAX_LINE = 4096, DP_MIN_OUT = 512, DP_BIG_PIECE = 4096 };
+
+typedef struct dp_span { uint64_t tag; uint64_t off; uint64_t len; } dp_span;
+typedef struct dp_result { size_t consumed; size_t nspans; size_t out_len; } dp_result;
+typedef struct dp_body {
+    int done;
+    int error;
+    uint64_t err_offset;
+    uint64_t pos;
+    int64_t tar_next_size;
+    ...;
+} dp_body;
+
+void dp_body_init(dp_body *st, int framing, int content, uint64_t length, int frames);
+int dp_body_feed(dp_body *st, const uint8_t *in, size_t in_len, uint8_t *out,
+                 size_t out_cap, dp_span *spans, size_t max_spans, dp_result *res);
+int dp_body_eof(dp_body *st);
+"""
+
+SOURCES = ["csrc/body.c", "csrc/demux.c", "csrc/tar.c"]
+EXT = (".so", ".pyd")
+
+
+def make_builder(root: str = "") -> cffi.FFI:
+    """The FFI builder; ``root`` prefixes the source paths (empty for setup.py)."""
+    extra = ["-O2"]
+    extra += shlex.split(os.environ.get("DOCKPROTO_CFLAGS", ""))
+    link = [f for f in extra if f.startswith("-fsanitize") or f == "-fno-omit-frame-pointer"]
+    builder = cffi.FFI()
+    builder.cdef(CDEF)
+    builder.set_source(
+        "dockproto._native",
+        '#include "dockproto.h"',
+        sources=[os.path.join(root, s) for s in SOURCES],
+        include_dirs=[os.path.join(root, "csrc")],
+        extra_compile_args=extra,
+        extra_link_args=link,
+    )
+    return builder
+
+
+ffibuilder = make_builder()
+
+
+def main() -> None:
+    """Compile in place: ``dockproto/_native.*.so`` next to the Python sources."""
+    tmp = os.path.join(ROOT, "build", "native")
+    os.makedirs(tmp, exist_ok=True)
+    make_builder(ROOT).compile(tmpdir=tmp, target=None, verbose="-v" in sys.argv)
+    # compile() writes tmp/dockproto/_native.*.so; move it into the package, and drop
+    # other builds (say an abi3 one from ``pip install -e .``) that could shadow it.
+    built = os.path.join(tmp, "dockproto")
+    pkg = os.path.join(ROOT, "dockproto")
+    new = [n for n in os.listdir(built) if n.startswith("_native.") and n.endswith(EXT)]
+    for name in os.listdir(pkg):
+        if name.startswith("_native.") and name.endswith(EXT) and name not in new:
+            os.remove(os.path.join(pkg, name))
+    for name in new:
+        os.replace(os.path.join(built, name), os.path.join(pkg, name))
+        print(os.path.join("dockproto", name))
+
+
+if __name__ == "__main__":
+    main()

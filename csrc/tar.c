@@ -1,0 +1,212 @@
+/* tar.c: walk the 512-byte blocks of a tar archive (export, copy, save).
+ *
+ * Wire: for each member a header block, then its data padded to a multiple of 512,
+ * then two all-zero blocks.  Header fields used here:
+ *
+ *     124  size      12 bytes, octal (space/NUL trimmed) or GNU base-256 (byte0 & 0x80)
+ *     148  chksum     8 bytes, octal sum of the block with this field as spaces;
+ *                     old writers summed signed chars, so both sums are accepted
+ *     156  typeflag   '1'-'6' (links, devices, directories, FIFOs) carry no data,
+ *                     whatever the size says (as Go's archive/tar and tarfile read it)
+ *
+ * States: T_HEADER (gathering a block; split blocks are copied into dp_body.block)
+ * -> T_DATA (member_left bytes, emitted as spans) -> T_PAD -> T_HEADER ... -> T_END
+ * after the second zero block (only zero bytes may follow: tarfile pads to 10 KiB
+ * records).  A zero block followed by a header is an error (as Go reads it).
+ *
+ * Python parses the header fields and the pax/GNU long-name bodies.  A pax 'x'
+ * header may set "size" for the next member, so the walk stops right after an 'x'
+ * member's data: the caller sets dp_body.tar_next_size before calling again.
+ */
+#define DP_INTERNAL
+#include "dockproto.h"
+
+#include <string.h>
+
+enum { T_HEADER, T_DATA, T_PAD, T_END };
+
+#define DP_MAX_SIZE ((uint64_t)1 << 62)
+
+static int is_meta(uint32_t t)
+{
+    return t == 'x' || t == 'g' || t == 'L' || t == 'K';
+}
+
+static int all_zero(const uint8_t *b)
+{
+    for (size_t i = 0; i < 512; i++) {
+        if (b[i]) return 0;
+    }
+    return 1;
+}
+
+/* An octal field as Go's parseOctal reads it: spaces and NULs trimmed at both ends,
+ * then only digits 0-7.  Returns 0 when it is not a number. */
+static int octal(const uint8_t *f, size_t n, uint64_t *v)
+{
+    size_t a = 0, z = n;
+    while (a < z && (f[a] == ' ' || f[a] == 0)) a++;
+    while (z > a && (f[z - 1] == ' ' || f[z - 1] == 0)) z--;
+    uint64_t x = 0;
+    for (size_t i = a; i < z; i++) {
+        if (f[i] < '0' || f[i] > '7') return 0;
+        x = x * 8 + (uint64_t)(f[i] - '0');
+    }
+    *v = x;
+    return 1;
+}
+
+static int checksum_ok(const uint8_t *b)
+{
+    uint64_t stored;
+    if (!octal(b + 148, 8, &stored)) return 0;
+    uint64_t usum = 8 * ' ';
+    int64_t ssum = 8 * ' ';
+    for (size_t i = 0; i < 512; i++) {
+        if (i >= 148 && i < 156) continue;
+        usum += b[i];
+        ssum += b[i] < 128 ? (int64_t)b[i] : (int64_t)b[i] - 256; /* as signed char */
+    }
+    return stored == usum || (int64_t)stored == ssum;
+}
+
+static int size_field(const uint8_t *f, uint64_t *v)
+{
+    if (!(f[0] & 0x80)) return octal(f, 12, v);
+    if (f[0] & 0x40) return 0; /* negative */
+    uint64_t x = f[0] & 0x3f;
+    for (size_t i = 1; i < 12; i++) {
+        if (x >> 55) return 0;
+        x = (x << 8) | f[i];
+    }
+    if (x > DP_MAX_SIZE) return 0;
+    *v = x;
+    return 1;
+}
+
+static void push_eoa(dp_call *c, uint64_t end_pos)
+{
+    dp_span *s = &c->spans[c->nspans++];
+    s->tag = DP_K_TAR_EOA | (end_pos << DP_POS_SHIFT);
+    s->off = 0;
+    s->len = 0;
+    c->open = 0;
+}
+
+/* A whole block b.  in_off is its offset in the input, or SIZE_MAX when it was
+ * gathered into st->block.  The caller checked there is room for one span and,
+ * for a gathered block, 512 output bytes. */
+static void block(dp_body *st, dp_call *c, const uint8_t *b, size_t in_off, uint64_t end_pos)
+{
+    if (all_zero(b)) {
+        if (++st->zeros == 2) {
+            push_eoa(c, end_pos);
+            st->tstate = T_END;
+        }
+        return;
+    }
+    if (st->zeros) {
+        dp_fail(st, DP_E_TAR_ZERO, st->block_start);
+        return;
+    }
+    if (!checksum_ok(b)) {
+        dp_fail(st, DP_E_TAR_CHECKSUM, st->block_start);
+        return;
+    }
+    uint64_t size;
+    if (!size_field(b + 124, &size)) {
+        dp_fail(st, DP_E_TAR_SIZE, st->block_start);
+        return;
+    }
+    uint32_t t = b[156];
+    if (!is_meta(t) && st->tar_next_size >= 0) {
+        size = (uint64_t)st->tar_next_size;
+        st->tar_next_size = -1;
+    }
+    if (t >= '1' && t <= '6') size = 0;
+    if (in_off == SIZE_MAX) {
+        dp_emit_copy(c, DP_K_TAR_HEADER, b, 512, end_pos);
+    } else {
+        dp_emit(c, DP_K_TAR_HEADER, in_off, 512, 0);
+        c->open = 0;
+    }
+    st->member_type = t;
+    st->member_left = size;
+    st->pad_left = (uint32_t)((512 - size % 512) % 512);
+    st->tstate = size ? T_DATA : T_HEADER;
+    if (!size && t == 'x') c->stop = 1;
+}
+
+size_t dp_tar_take(dp_body *st, dp_call *c, size_t off, size_t n)
+{
+    const uint8_t *in = c->in;
+    size_t i = off, end = off + n;
+    while (i < end && !c->stop) {
+        switch (st->tstate) {
+        case T_HEADER:
+            if (c->nspans == c->max_spans) {
+                c->stop = 1;
+                break;
+            }
+            if (st->block_len == 0) st->block_start = c->base + i;
+            if (st->block_len == 0 && end - i >= 512) {
+                i += 512;
+                block(st, c, in + i - 512, i - 512, c->base + i);
+            } else {
+                size_t k = 512 - st->block_len;
+                if (k > end - i) k = end - i;
+                if (k + st->block_len == 512 && c->out_cap - c->out_len < 512) {
+                    c->stop = 1;
+                    break;
+                }
+                memcpy(st->block + st->block_len, in + i, k);
+                st->block_len += (uint32_t)k;
+                i += k;
+                if (st->block_len == 512) {
+                    st->block_len = 0;
+                    block(st, c, st->block, SIZE_MAX, c->base + i);
+                }
+            }
+            if (st->error) c->stop = 1;
+            break;
+        case T_DATA: {
+            size_t k = end - i;
+            if (k > st->member_left) k = (size_t)st->member_left;
+            if (!dp_emit(c, DP_K_TAR_DATA, i, k, 1)) break;
+            i += k;
+            st->member_left -= k;
+            if (st->member_left == 0) {
+                dp_end_unit(c);
+                st->tstate = st->pad_left ? T_PAD : T_HEADER;
+                if (st->member_type == 'x') c->stop = 1;
+            }
+            break;
+        }
+        case T_PAD: {
+            size_t k = end - i;
+            if (k > st->pad_left) k = st->pad_left;
+            i += k;
+            st->pad_left -= (uint32_t)k;
+            if (st->pad_left == 0) st->tstate = T_HEADER;
+            break;
+        }
+        default: /* T_END */
+            for (; i < end; i++) {
+                if (in[i]) {
+                    dp_fail(st, DP_E_TAR_TRAILING, c->base + i);
+                    c->stop = 1;
+                    break;
+                }
+            }
+            break;
+        }
+    }
+    return i - off;
+}
+
+int dp_tar_finish(dp_body *st, uint64_t at)
+{
+    if (st->tstate == T_END) return 0;
+    if (st->tstate == T_HEADER && st->block_len == 0) return dp_fail(st, DP_E_TAR_NO_END, at);
+    return dp_fail(st, DP_E_TAR_CUT, at);
+}

@@ -1,0 +1,95 @@
+"""The error hierarchy.
+
+Two families, never mixed:
+
+* ``DockerError`` and its subclasses: the daemon answered, with an error status.  The
+  daemon's own message is always kept in ``.message``.
+* ``ProtocolError``: the bytes on the wire broke the protocol (a malformed head, frame,
+  chunk or tar header, or a stream cut off where it may not end).  ``offset`` is the byte
+  offset into the decoded body (or the response) where the fault was found, when known.
+
+Arguments the client can check itself raise the builtin ``ValueError`` before anything
+is sent.
+"""
+
+from __future__ import annotations
+
+
+class DockerError(Exception):
+    """The daemon answered with an error status; ``message`` is the daemon's own text."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(status_code, message)
+        self.status_code = status_code
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.status_code}: {self.message}"
+
+
+class BadParameter(DockerError):
+    """400: the daemon refused a parameter."""
+
+
+class NotFound(DockerError):
+    """404: no such object (container, image, exec, network, volume...)."""
+
+
+class NoSuchContainer(NotFound):
+    """404 on a container endpoint: the container does not exist."""
+
+
+class Conflict(DockerError):
+    """409: the request conflicts with the object's state (name in use, paused...)."""
+
+
+class ServerError(DockerError):
+    """5xx: the daemon failed."""
+
+
+class ProtocolError(Exception):
+    """The peer broke the protocol; nothing on this connection can be trusted after it."""
+
+    def __init__(self, message: str, offset: int | None = None) -> None:
+        super().__init__(message if offset is None else f"{message} (at byte {offset})")
+        self.message = message
+        self.offset = offset
+        # What a decoder had decoded before the fault, so that nothing before it is lost.
+        self.events: list[object] = []
+
+
+class StreamError(DockerError):
+    """An error the daemon reported inside a stream that had started with 200.
+
+    Pull, push, import and load report failures as a JSON message carrying ``error`` or
+    ``errorDetail``; logs report a failing log driver on the system-error stream (3).
+    """
+
+
+# podman 4.3 answers some conflicts with 500; its messages end with libpod's cause
+# (``define.ErrCtrStateInvalid``, ``ErrCtrExists``, ...).  Those are conflicts all the
+# same, so they get the ``Conflict`` class (the status code stays the one sent).
+_CONFLICT_CAUSES = (
+    "container state improper",
+    "that name is already in use",
+    "is in use by a container",
+    "container already exists",
+)
+
+
+def error_for_status(status_code: int, message: str, *, container: bool = False) -> DockerError:
+    """The typed exception for an error status (``container`` picks ``NoSuchContainer``)."""
+    cls: type[DockerError]
+    if status_code >= 500 and message.rstrip().endswith(_CONFLICT_CAUSES):
+        cls = Conflict
+    elif status_code == 404:
+        cls = NoSuchContainer if container else NotFound
+    elif status_code == 409:
+        cls = Conflict
+    elif status_code == 400:
+        cls = BadParameter
+    elif status_code >= 500:
+        cls = ServerError
+    else:
+        cls = DockerError
+    return cls(status_code, message)
