@@ -1,0 +1,113 @@
+"""dockproto: the Docker Engine API as a sans-IO protocol.
+
+Build requests with ``dockproto.api``, turn them into bytes with a ``Connection``, feed it
+the bytes you read, and take typed events back.  No sockets, threads, clocks or event
+loop: embed it in any I/O framework (``dockproto_trio`` is the one that ships).
+"""
+
+from . import api
+from ._connection import Connection, State
+from ._decode import NATIVE, Content, Demuxer, TarReader
+from ._errors import (
+    BadParameter,
+    Conflict,
+    DockerError,
+    NoSuchContainer,
+    NotFound,
+    ProtocolError,
+    ServerError,
+    StreamError,
+)
+from ._events import (
+    NEED_DATA,
+    ConnectionClosed,
+    EndOfArchive,
+    EndOfMessage,
+    ErrorResponse,
+    Hijacked,
+    JSONMessage,
+    RawData,
+    Response,
+    Result,
+    StreamChunk,
+    StreamKind,
+    TarData,
+    TarMember,
+    TarType,
+)
+from ._models import (
+    Bind,
+    Change,
+    ContainerSummary,
+    ExecInspect,
+    ExecResult,
+    FromBody,
+    FromImage,
+    FromSrc,
+    ImageSource,
+    ImageSummary,
+    Mount,
+    MountRO,
+    Port,
+    Version,
+    Vol,
+    from_image,
+)
+from ._request import Expect, Request
+from ._version import CLIENT_MAX_API, CLIENT_MIN_API, negotiate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CLIENT_MAX_API",
+    "CLIENT_MIN_API",
+    "NATIVE",
+    "NEED_DATA",
+    "BadParameter",
+    "Bind",
+    "Change",
+    "Conflict",
+    "Connection",
+    "ConnectionClosed",
+    "ContainerSummary",
+    "Content",
+    "Demuxer",
+    "DockerError",
+    "EndOfArchive",
+    "EndOfMessage",
+    "ErrorResponse",
+    "ExecInspect",
+    "ExecResult",
+    "Expect",
+    "FromBody",
+    "FromImage",
+    "FromSrc",
+    "Hijacked",
+    "ImageSource",
+    "ImageSummary",
+    "JSONMessage",
+    "Mount",
+    "MountRO",
+    "NoSuchContainer",
+    "NotFound",
+    "Port",
+    "ProtocolError",
+    "RawData",
+    "Request",
+    "Response",
+    "Result",
+    "ServerError",
+    "State",
+    "StreamChunk",
+    "StreamError",
+    "StreamKind",
+    "TarData",
+    "TarMember",
+    "TarReader",
+    "TarType",
+    "Version",
+    "Vol",
+    "api",
+    "from_image",
+    "negotiate",
+]

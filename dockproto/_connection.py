@@ -1,0 +1,451 @@
+"""``Connection``: one HTTP/1.1 connection to the daemon, driven without I/O.
+
+Theory of operation.  h11 writes every request and parses every response head, and the
+small bodies of whole-JSON answers.  A streamed body (logs, events, export, progress...)
+leaves h11 after its head: the bytes h11 already holds past the head (``trailing_data``)
+and everything received after go to one ``BodyDecoder`` (the C core), which undoes the
+chunked coding and the stream's own framing in one pass.  An upgrade (attach, exec
+start: ``Connection: Upgrade``, ``Upgrade: tcp``) ends in ``101``; the bytes that came in
+the same read as the head are fed to the demultiplexer first, so output that arrives
+with the upgrade is never lost.
+
+States::
+
+    IDLE --send_request--> SENDING --(whole body sent)--> WAITING
+    WAITING --head--> BODY_H11 (JSON, text, error bodies) | BODY_STREAM | HIJACKED
+    BODY_H11 / BODY_STREAM --end of body--> DONE --start_next_cycle--> IDLE
+    HIJACKED --peer closed--> CLOSED
+    any --bad bytes--> ERROR (every later call raises ProtocolError)
+
+A response whose framing is read-until-close, or that says ``Connection: close``,
+cannot be followed by another cycle; ``reusable`` says so.
+"""
+
+from __future__ import annotations
+
+import collections
+import enum
+import json
+from typing import Any
+
+import h11
+
+from ._decode import BodyDecoder, Content, Framing
+from ._errors import ProtocolError
+from ._events import (
+    NEED_DATA,
+    ConnectionClosed,
+    EndOfMessage,
+    ErrorResponse,
+    Hijacked,
+    Response,
+    Result,
+)
+from ._request import Expect, Request
+
+USER_AGENT = "dockproto/0.1"
+
+# An error body is read whole; the Go client reads at most 1 MiB of it, so do we.
+MAX_ERROR_BODY = 1 << 20
+# h11's limit on a response head is 16 KiB (as node and Apache use); keep it.
+MAX_HEAD = 16 * 1024
+# Whole-JSON answers (inspect, list, info...) are buffered: 64 MiB is far above any
+# answer a daemon gives to these calls and stops a hostile peer from exhausting memory.
+MAX_JSON_BODY = 64 << 20
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    SENDING = "sending"
+    WAITING = "waiting"
+    BODY_H11 = "body-h11"
+    BODY_STREAM = "body-stream"
+    HIJACKED = "hijacked"
+    DONE = "done"
+    CLOSED = "closed"
+    ERROR = "error"
+
+
+def _error_message(body: bytes, status_code: int) -> str:
+    text = body.decode("utf-8", "replace").strip()
+    if text.startswith("{"):
+        try:
+            msg = json.loads(text).get("message")
+        except (ValueError, AttributeError):
+            msg = None
+        if isinstance(msg, str):
+            return msg
+    return text or f"the daemon answered {status_code} with no message"
+
+
+class Connection:
+    """One client connection: ``send_request`` gives bytes to write, ``next_event`` events.
+
+    Args:
+        api_version: the version to prefix paths with (``"1.41"``), or None to send
+            unversioned paths (the daemon then answers at its own default).
+        host: the ``Host`` header (a Unix socket has no host; the daemon ignores it).
+    """
+
+    def __init__(self, api_version: str | None = None, *, host: str = "docker") -> None:
+        self.api_version = api_version
+        self.host = host
+        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
+        self._state = State.IDLE
+        self._request: Request | None = None
+        self._pending: collections.deque[Any] = collections.deque()
+        self._decoder: BodyDecoder | None = None
+        self._body = bytearray()
+        self._response: Response | None = None
+        self._eof = False
+        self._reusable = True
+        self._leftover = b""
+        self._error: ProtocolError | None = None
+        self._decoder_args: tuple[Framing, Content, int | None, bool] = (
+            Framing.CLOSE,
+            Content.BYTES,
+            None,
+            False,
+        )
+
+    # -- state ------------------------------------------------------------------
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def reusable(self) -> bool:
+        """True when the finished cycle allows another request on this connection."""
+        return self._state is State.DONE and self._reusable
+
+    @property
+    def request(self) -> Request | None:
+        """The request of the current cycle."""
+        return self._request
+
+    @property
+    def response(self) -> Response | None:
+        """The head of the current cycle's response, once it has arrived."""
+        return self._response
+
+    def _fail(self, exc: ProtocolError) -> ProtocolError:
+        self._state = State.ERROR
+        return exc
+
+    def _check(self, *states: State) -> None:
+        if self._state is State.ERROR:
+            raise ProtocolError("the connection is in an error state")
+        if self._state not in states:
+            names = ", ".join(s.value for s in states)
+            raise RuntimeError(f"not allowed in state {self._state.value} (needs {names})")
+
+    # -- sending ----------------------------------------------------------------
+
+    def send_request(self, request: Request) -> bytes:
+        """The bytes of ``request``'s head (and its whole body, when it has one)."""
+        self._check(State.IDLE)
+        headers: list[tuple[str, str]] = [("Host", self.host), ("User-Agent", USER_AGENT)]
+        headers.extend(request.headers)
+        if request.expect is Expect.HIJACK:
+            headers += [("Connection", "Upgrade"), ("Upgrade", "tcp")]
+        if request.streamed_body:
+            headers.append(("Transfer-Encoding", "chunked"))
+        elif request.method in ("POST", "PUT") or request.body is not None:
+            headers.append(("Content-Length", str(len(request.body or b""))))
+        try:
+            out = self._h11.send(
+                h11.Request(
+                    method=request.method,
+                    target=request.target(self.api_version).encode("ascii"),
+                    headers=headers,
+                )
+            )
+            self._request = request
+            if request.streamed_body:
+                self._state = State.SENDING
+            else:
+                if request.body:
+                    out += self._h11.send(h11.Data(data=request.body))
+                out += self._h11.send(h11.EndOfMessage())
+                self._state = State.WAITING
+        except h11.LocalProtocolError as exc:
+            raise ValueError(f"cannot send this request: {exc}") from exc
+        assert out is not None
+        return out
+
+    def send_body(self, data: bytes) -> bytes:
+        """The bytes that carry ``data`` of a streamed request body (one chunk)."""
+        self._check(State.SENDING)
+        if not data:
+            return b""
+        out = self._h11.send(h11.Data(data=data))
+        assert out is not None
+        return out
+
+    def end_body(self) -> bytes:
+        """The bytes that end a streamed request body."""
+        self._check(State.SENDING)
+        out = self._h11.send(h11.EndOfMessage())
+        assert out is not None
+        self._state = State.WAITING
+        return out
+
+    def send_stdin(self, data: bytes) -> bytes:
+        """The bytes that carry ``data`` to a hijacked stream's stdin (sent as they are)."""
+        self._check(State.HIJACKED)
+        return bytes(data)
+
+    # -- receiving --------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Bytes read from the socket; ``b""`` means the peer closed."""
+        if self._state is State.ERROR:
+            raise ProtocolError("the connection is in an error state")
+        if not data:
+            self._eof = True
+        if self._state is State.BODY_STREAM and self._decoder is None:
+            self._make_decoder()
+        if self._decoder is not None:
+            if data and self._error is None:
+                self._feed(self._decoder, data)
+            return
+        self._h11.receive_data(data)
+
+    def _feed(self, decoder: BodyDecoder, data: bytes) -> None:
+        # Bad bytes must not cost the good ones before them: the events decoded before
+        # the fault are delivered first, and the error is raised after them.
+        try:
+            self._pending.extend(decoder.feed(data))
+        except ProtocolError as exc:
+            self._pending.extend(exc.events)
+            self._error = exc
+
+    def next_event(self) -> Any:
+        """The next event, or ``NEED_DATA``.  Raises ``ProtocolError`` on bad bytes."""
+        if self._pending:
+            return self._pending.popleft()
+        if self._error is not None:
+            raise self._fail(self._error)
+        state = self._state
+        if state is State.ERROR:
+            raise ProtocolError("the connection is in an error state")
+        if state in (State.WAITING, State.SENDING):
+            return self._next_head()
+        if state is State.BODY_H11:
+            return self._next_h11_body()
+        if state in (State.BODY_STREAM, State.HIJACKED):
+            return self._next_stream()
+        if state in (State.DONE, State.CLOSED):
+            raise RuntimeError(f"no more events in state {state.value}: start the next cycle")
+        raise RuntimeError("send a request first")
+
+    def _h11_event(self) -> Any:
+        try:
+            return self._h11.next_event()
+        except h11.RemoteProtocolError as exc:
+            raise self._fail(ProtocolError(f"malformed response: {exc}")) from None
+
+    def _next_head(self) -> Any:
+        req = self._request
+        assert req is not None
+        event = self._h11_event()
+        if event is h11.NEED_DATA:
+            if self._eof:
+                raise self._fail(ProtocolError("the daemon closed the connection before answering"))
+            return NEED_DATA
+        if event is h11.PAUSED:
+            return NEED_DATA
+        if isinstance(event, h11.InformationalResponse):
+            if event.status_code != 101:
+                return self._next_head()  # 100 Continue and friends carry nothing for us
+            return self._hijacked(req, event)
+        if isinstance(event, h11.ConnectionClosed):
+            raise self._fail(ProtocolError("the daemon closed the connection before answering"))
+        assert isinstance(event, h11.Response)
+        resp = Response(
+            status_code=event.status_code,
+            headers=tuple((bytes(k), bytes(v)) for k, v in event.headers),
+            reason=bytes(event.reason),
+        )
+        self._response = resp
+        self._reusable = resp.header("connection") != "close"
+        if resp.status_code >= 400 or req.expect not in (Expect.STREAM, Expect.HIJACK):
+            self._state = State.BODY_H11
+            self._body.clear()
+            return resp
+        # A streamed body: leave h11 here and hand the bytes it holds to the decoder.
+        content = req.content if req.content is not None else Content.BYTES
+        if req.expect is Expect.HIJACK:
+            content = self._stream_content(req, resp)
+        te = (resp.header("transfer-encoding") or "").lower()
+        cl = resp.header("content-length")
+        if "chunked" in te:
+            framing, length = Framing.CHUNKED, None
+        elif cl is not None:
+            try:
+                framing, length = Framing.LENGTH, int(cl)
+            except ValueError:
+                raise self._fail(ProtocolError(f"bad Content-Length {cl!r}")) from None
+        else:
+            framing, length = Framing.CLOSE, None
+            self._reusable = False
+        if req.method == "HEAD" or resp.status_code in (204, 304):
+            framing, length = Framing.LENGTH, 0
+        # The decoder is made on first need, so that ``set_content`` can still choose.
+        self._decoder_args = (framing, content, length, req.frames)
+        self._state = State.BODY_STREAM
+        return resp
+
+    def _stream_content(self, req: Request, resp: Response | None) -> Content:
+        """MUX or RAW: from the request (the TTY setting), or a 1.42+ daemon's type."""
+        content = req.content if req.content is not None else Content.MUX
+        if resp is not None and _api_at_least(resp.header("api-version"), (1, 42)):
+            ctype = resp.header("content-type") or ""
+            if ctype.startswith("application/vnd.docker.multiplexed-stream"):
+                return Content.MUX
+            if ctype.startswith("application/vnd.docker.raw-stream"):
+                return Content.RAW
+        return content
+
+    def _hijacked(self, req: Request, event: h11.InformationalResponse) -> Any:
+        headers = tuple((bytes(k), bytes(v)) for k, v in event.headers)
+        head = Response(status_code=101, headers=headers, reason=bytes(event.reason))
+        self._response = head
+        content = self._stream_content(req, head)
+        self._reusable = False
+        self._state = State.HIJACKED
+        self._start_decoder(BodyDecoder(Framing.CLOSE, content))
+        return Hijacked(headers=headers, multiplexed=content is Content.MUX)
+
+    def _start_decoder(self, decoder: BodyDecoder) -> None:
+        self._decoder = decoder
+        held, closed = self._h11.trailing_data
+        if held:
+            self._feed(decoder, held)
+        if closed:
+            self._eof = True
+
+    def set_content(self, content: Content) -> None:
+        """Decode the streamed body as ``content`` instead (before any body event).
+
+        ``TarStream.raw()`` uses this to take an archive as plain bytes.
+        """
+        if self._state is not State.BODY_STREAM or self._decoder is not None:
+            raise RuntimeError("the content can be chosen only right after the response head")
+        framing, _, length, frames = self._decoder_args
+        self._decoder_args = (framing, content, length, frames)
+
+    def _make_decoder(self) -> BodyDecoder:
+        framing, content, length, frames = self._decoder_args
+        decoder = BodyDecoder(framing, content, length=length, frames=frames)
+        self._start_decoder(decoder)
+        return decoder
+
+    def _next_stream(self) -> Any:
+        dec = self._decoder if self._decoder is not None else self._make_decoder()
+        if self._pending:
+            return self._pending.popleft()
+        if self._error is not None:
+            raise self._fail(self._error)
+        if dec.done:
+            return self._finish_stream(dec)
+        if not self._eof:
+            return NEED_DATA
+        try:
+            self._pending.extend(dec.feed_eof())
+        except ProtocolError as exc:
+            raise self._fail(exc) from None
+        if self._pending:
+            return self._pending.popleft()
+        return self._finish_stream(dec)
+
+    def _finish_stream(self, dec: BodyDecoder) -> Any:
+        self._leftover = dec.unused
+        if self._state is State.HIJACKED:
+            self._state = State.CLOSED
+            return ConnectionClosed()
+        self._state = State.DONE
+        if self._eof:
+            self._reusable = False
+        return EndOfMessage()
+
+    def _next_h11_body(self) -> Any:
+        req, resp = self._request, self._response
+        assert req is not None and resp is not None
+        while True:
+            event = self._h11_event()
+            if event is h11.NEED_DATA:
+                if self._eof:
+                    raise self._fail(ProtocolError("the response body was cut off"))
+                return NEED_DATA
+            if isinstance(event, h11.Data):
+                self._body += event.data
+                limit = MAX_ERROR_BODY if resp.status_code >= 400 else MAX_JSON_BODY
+                if len(self._body) > limit:
+                    raise self._fail(ProtocolError(f"response body over {limit} bytes"))
+                continue
+            if isinstance(event, h11.EndOfMessage):
+                self._state = State.DONE
+                if self._h11.their_state is not h11.DONE:
+                    self._reusable = False
+                self._pending.append(EndOfMessage())
+                return self._whole_body_event(req, resp, bytes(self._body))
+            if isinstance(event, h11.ConnectionClosed):  # pragma: no cover - h11 gives EOM first
+                raise self._fail(ProtocolError("the response body was cut off"))
+            raise self._fail(ProtocolError(f"unexpected {type(event).__name__}"))
+
+    def _whole_body_event(self, req: Request, resp: Response, body: bytes) -> Any:
+        code = resp.status_code
+        if code >= 400:
+            return ErrorResponse(code, _error_message(body, code), container=req.container)
+        if req.expect is Expect.TEXT:
+            return Result(body.decode("utf-8", "replace"))
+        if req.expect is Expect.JSON:
+            if code == 304 or not body.strip():
+                return Result(req.parse(None))
+            try:
+                value = json.loads(body)
+            except ValueError as exc:
+                raise self._fail(ProtocolError(f"invalid JSON in the response: {exc}")) from None
+            try:
+                return Result(req.parse(value))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise self._fail(
+                    ProtocolError(f"unexpected JSON shape for {req.path}: {exc!r}")
+                ) from None
+        return Result(req.parse(None))
+
+    # -- cycles -----------------------------------------------------------------
+
+    def start_next_cycle(self) -> None:
+        """Reuse the connection for the next request (after ``EndOfMessage``)."""
+        self._check(State.DONE)
+        if not self._reusable:
+            raise RuntimeError("this connection cannot be reused: the daemon closes it")
+        if self._decoder is not None:
+            # The streamed body bypassed h11: start a fresh one with what is left over.
+            self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
+            if self._leftover:
+                self._h11.receive_data(self._leftover)
+        else:
+            try:
+                self._h11.start_next_cycle()
+            except h11.LocalProtocolError as exc:
+                raise RuntimeError(f"this connection cannot be reused: {exc}") from None
+        self._decoder = None
+        self._leftover = b""
+        self._request = None
+        self._response = None
+        self._body.clear()
+        self._state = State.IDLE
+
+
+def _api_at_least(value: str | None, want: tuple[int, int]) -> bool:
+    if not value:
+        return False
+    try:
+        major, minor = (int(x) for x in value.strip().split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= want

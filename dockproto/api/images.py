@@ -1,0 +1,215 @@
+"""Images: list, pull/import (``create``), inspect, history, tag, rm, push, search,
+prune, save (a streamed tar) and load (a streamed upload).
+
+Progress answers (pull, push, import, load) are JSON lines: ``JSONMessage`` events, an
+error among them is ``JSONMessage.error``.  Registry credentials travel in the
+``X-Registry-Auth`` header as base64url JSON; reading them from ``~/.docker/config.json``
+is I/O and belongs to the adapter.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .._decode import Content
+from .._models import FromBody, FromImage, FromSrc, ImageSource, ImageSummary
+from .._request import (
+    Expect,
+    Request,
+    check_image,
+    filters_param,
+    flag,
+    image_seg,
+    non_negative,
+)
+
+
+def auth_header(auth: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """``X-Registry-Auth``: base64url of the JSON auth config (``{}`` when anonymous)."""
+    if auth is None:
+        return ()
+    raw = json.dumps(dict(auth), separators=(",", ":")).encode()
+    return (("X-Registry-Auth", base64.urlsafe_b64encode(raw).decode("ascii")),)
+
+
+def list(
+    all: bool = False, filters: Mapping[str, Any] | None = None, digests: bool = False
+) -> Request:
+    """``GET /images/json`` as ``list[ImageSummary]``."""
+    query: builtins.list[tuple[str, str]] = []
+    if all:
+        query.append(("all", "true"))
+    if digests:
+        query.append(("digests", "true"))
+    query += filters_param(filters)
+    return Request(
+        "GET",
+        "/images/json",
+        query=tuple(query),
+        parse=lambda v: [ImageSummary.from_json(i) for i in v or []],
+    )
+
+
+def _progress(
+    path: str,
+    query: builtins.list[tuple[str, str]],
+    headers: tuple[tuple[str, str], ...] = (),
+    streamed: bool = False,
+) -> Request:
+    return Request(
+        "POST",
+        path,
+        query=tuple(query),
+        headers=headers,
+        streamed_body=streamed,
+        expect=Expect.STREAM,
+        content=Content.JSONLINES,
+    )
+
+
+def create(
+    source: ImageSource,
+    platform: str | None = None,
+    auth: Mapping[str, Any] | None = None,
+    *,
+    repo: str | None = None,
+    tag: str | None = None,
+    changes: Sequence[str] | None = None,
+    message: str | None = None,
+) -> Request:
+    """``POST /images/create`` from one of the OCaml sources: pull, import from a URL, or
+    import from a body (sent afterwards with ``send_body``/``end_body``)."""
+    query: builtins.list[tuple[str, str]] = []
+    headers: tuple[tuple[str, str], ...] = ()
+    streamed = False
+    if isinstance(source, FromImage):
+        query.append(("fromImage", check_image(source.name)))
+        if source.repo:
+            query.append(("repo", source.repo))
+        if source.tag or tag:
+            query.append(("tag", str(source.tag or tag)))
+        headers = auth_header(auth if auth is not None else {})
+    elif isinstance(source, (FromSrc, FromBody)):
+        query.append(("fromSrc", source.url if isinstance(source, FromSrc) else "-"))
+        if repo:
+            query.append(("repo", check_image(repo)))
+        if tag:
+            query.append(("tag", tag))
+        for c in changes or ():
+            query.append(("changes", c))
+        if message:
+            query.append(("message", message))
+        if isinstance(source, FromBody):
+            headers = (("Content-Type", "application/x-tar"),)
+            streamed = True
+    else:
+        raise ValueError(f"an image source is FromImage, FromSrc or FromBody, not {source!r}")
+    if platform:
+        query.append(("platform", platform))
+    return _progress("/images/create", query, headers, streamed)
+
+
+def pull(
+    name: str,
+    tag: str | None = None,
+    platform: str | None = None,
+    auth: Mapping[str, Any] | None = None,
+) -> Request:
+    """Pull ``name`` (``name:tag`` or ``tag=``): progress ``JSONMessage``s."""
+    return create(FromImage(name, None, tag), platform=platform, auth=auth)
+
+
+def import_(
+    repo: str | None = None,
+    tag: str | None = None,
+    changes: Sequence[str] | None = None,
+    message: str | None = None,
+    platform: str | None = None,
+) -> Request:
+    """Import a root filesystem tar sent as the streamed body (``fromSrc=-``)."""
+    return create(
+        FromBody(None), platform=platform, repo=repo, tag=tag, changes=changes, message=message
+    )
+
+
+def inspect(name: str) -> Request:
+    """``GET /images/{name}/json`` as a dict."""
+    return Request("GET", f"/images/{image_seg(name)}/json")
+
+
+def history(name: str) -> Request:
+    """``GET /images/{name}/history``: a list of dicts (Id, Created, CreatedBy, ...)."""
+    return Request("GET", f"/images/{image_seg(name)}/history")
+
+
+def tag(name: str, repo: str, tag: str | None = None) -> Request:
+    """``POST /images/{name}/tag``."""
+    query = [("repo", check_image(repo))]
+    if tag:
+        query.append(("tag", tag))
+    return Request(
+        "POST", f"/images/{image_seg(name)}/tag", query=tuple(query), expect=Expect.EMPTY
+    )
+
+
+def rm(name: str, force: bool = False, noprune: bool = False) -> Request:
+    """``DELETE /images/{name}``: a list of ``{"Untagged"|"Deleted": ...}``."""
+    return Request(
+        "DELETE",
+        f"/images/{image_seg(name)}",
+        query=(("force", flag(force)), ("noprune", flag(noprune))),
+    )
+
+
+def push(name: str, tag: str | None = None, auth: Mapping[str, Any] | None = None) -> Request:
+    """``POST /images/{name}/push``: progress ``JSONMessage``s."""
+    query = [("tag", tag)] if tag else []
+    return _progress(
+        f"/images/{image_seg(name)}/push", query, auth_header(auth if auth is not None else {})
+    )
+
+
+def search(
+    term: str, limit: int | None = None, filters: Mapping[str, Any] | None = None
+) -> Request:
+    """``GET /images/search``: a list of dicts (name, description, star_count, ...)."""
+    if not term:
+        raise ValueError("search needs a term")
+    query = [("term", term)]
+    if non_negative(limit, "limit") is not None:
+        query.append(("limit", str(limit)))
+    query += filters_param(filters)
+    return Request("GET", "/images/search", query=tuple(query))
+
+
+def prune(filters: Mapping[str, Any] | None = None) -> Request:
+    """``POST /images/prune``: ``{"ImagesDeleted": [...], "SpaceReclaimed": n}``."""
+    return Request("POST", "/images/prune", query=tuple(filters_param(filters)))
+
+
+def save(names: str | Sequence[str], *, raw: bool = False) -> Request:
+    """``GET /images/get?names=``: a ``docker save`` tar as tar items (or ``RawData``)."""
+    items = [names] if isinstance(names, str) else [*names]
+    if not items:
+        raise ValueError("save needs at least one image name")
+    return Request(
+        "GET",
+        "/images/get",
+        query=tuple(("names", check_image(n)) for n in items),
+        expect=Expect.STREAM,
+        content=Content.BYTES if raw else Content.TAR,
+    )
+
+
+def load(quiet: bool = False) -> Request:
+    """``POST /images/load``: send the tar with ``send_body``/``end_body``; progress back."""
+    return _progress(
+        "/images/load",
+        [("quiet", flag(quiet))],
+        (("Content-Type", "application/x-tar"),),
+        streamed=True,
+    )
