@@ -1,0 +1,151 @@
+"""The one drive loop: every API call goes through ``Exchange``.
+
+An exchange is one request/response cycle on one connection taken from the pool.  It is
+the single place that sends bytes, receives bytes and pumps ``dockproto`` events.  When
+the cycle ends cleanly on a reusable connection, the connection goes back to the pool;
+in every other case (an error, a cancellation, a hijack, a response read until close)
+the socket is closed, so a cancelled call leaves no open socket and no broken state.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import AsyncIterable
+from typing import Any
+
+import trio
+
+import dockproto
+from dockproto import NEED_DATA, Connection, Request
+
+from ._transport import Transport
+
+# 64 KiB reads: the C core decodes a whole read per call, so bigger reads mean fewer
+# Python-level steps; the kernel rarely hands over more than this from a Unix socket.
+RECEIVE_SIZE = 1 << 16
+# Idle connections kept for reuse (the Go client keeps 6).
+MAX_IDLE = 6
+
+AnyStream = Any  # trio.SocketStream or trio.SSLStream
+
+
+class Pool:
+    """Idle keep-alive connections to one daemon."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self._idle: collections.deque[tuple[AnyStream, Connection]] = collections.deque()
+        self.closed = False
+        self.opened = 0  # sockets opened, for tests and statistics
+
+    async def take(self, api_version: str | None) -> tuple[AnyStream, Connection]:
+        if self.closed:
+            raise trio.ClosedResourceError("the Docker client is closed")
+        while self._idle:
+            stream, conn = self._idle.pop()
+            conn.api_version = api_version
+            return stream, conn
+        stream = await self.transport.connect()
+        self.opened += 1
+        return stream, Connection(api_version, host=self.transport.http_host)
+
+    def give_back(self, stream: AnyStream, conn: Connection) -> bool:
+        if self.closed or len(self._idle) >= MAX_IDLE:
+            return False
+        self._idle.append((stream, conn))
+        return True
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
+    async def aclose(self) -> None:
+        self.closed = True
+        while self._idle:
+            stream, _ = self._idle.pop()
+            await trio.aclose_forcefully(stream)
+
+
+class Exchange:
+    """One request and its response on one pooled connection."""
+
+    def __init__(self, pool: Pool, request: Request) -> None:
+        self.pool = pool
+        self.request = request
+        self.stream: AnyStream | None = None
+        self.conn: Connection | None = None
+        self._released = False
+        self._eof = False
+
+    async def open(
+        self, api_version: str | None, body: AsyncIterable[bytes] | bytes | None = None
+    ) -> None:
+        """Take a connection and send the request (and its streamed body)."""
+        self.stream, self.conn = await self.pool.take(api_version)
+        try:
+            await self.stream.send_all(self.conn.send_request(self.request))
+            if self.request.streamed_body:
+                if isinstance(body, (bytes, bytearray, memoryview)):
+                    await self.stream.send_all(self.conn.send_body(bytes(body)))
+                elif body is not None:
+                    async for piece in body:
+                        if piece:
+                            await self.stream.send_all(self.conn.send_body(piece))
+                await self.stream.send_all(self.conn.end_body())
+        except BaseException:
+            await self.abort()
+            raise
+
+    async def next_event(self) -> Any:
+        """The next event of the response, reading from the socket as needed."""
+        conn, stream = self.conn, self.stream
+        assert conn is not None and stream is not None
+        event = conn.next_event()
+        if event is not NEED_DATA:
+            # Every public async call checkpoints, even when the event was at hand.
+            await trio.lowlevel.checkpoint()
+            return event
+        while True:
+            if self._eof:
+                raise dockproto.ProtocolError("the connection ended while more was expected")
+            try:
+                data = await stream.receive_some(RECEIVE_SIZE)
+            except trio.BrokenResourceError as exc:
+                raise dockproto.ProtocolError(f"the connection broke: {exc}") from None
+            if not data:
+                self._eof = True
+            conn.receive_data(data)
+            event = conn.next_event()
+            if event is not NEED_DATA:
+                return event
+
+    async def finish_after_error(self) -> None:
+        """After an ``ErrorResponse``: read to its end and keep the connection if allowed."""
+        try:
+            while not isinstance(await self.next_event(), dockproto.EndOfMessage):
+                pass
+        except BaseException:
+            await self.abort()
+            raise
+        await self.finish()
+
+    async def finish(self) -> None:
+        """End the cycle: keep the connection for reuse when it allows, else close it."""
+        if self._released:
+            return
+        self._released = True
+        conn, stream = self.conn, self.stream
+        if conn is not None and stream is not None and conn.reusable and not self._eof:
+            conn.start_next_cycle()
+            if self.pool.give_back(stream, conn):
+                return
+        if stream is not None:
+            await trio.aclose_forcefully(stream)
+
+    async def abort(self) -> None:
+        """Close the socket whatever state the cycle is in."""
+        if self._released:
+            return
+        self._released = True
+        if self.stream is not None:
+            await trio.aclose_forcefully(self.stream)

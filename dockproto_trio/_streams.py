@@ -1,0 +1,265 @@
+"""The stream objects users hold: ``DockerStream`` (attach, exec), ``EventStream`` (logs,
+events, stats, progress) and ``TarStream`` (export, get_archive, image save).
+
+Reading is pull-based: nothing runs in the background.  Each object owns one
+``Exchange``; closing it (or leaving its ``async with``) closes the socket unless the
+response ended cleanly on a reusable connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import trio
+
+import dockproto
+from dockproto import (
+    ConnectionClosed,
+    EndOfMessage,
+    ErrorResponse,
+    Hijacked,
+    JSONMessage,
+    RawData,
+    Response,
+    StreamChunk,
+    StreamKind,
+)
+from dockproto._decode import Content
+
+from ._exchange import Exchange
+
+T = TypeVar("T")
+S = TypeVar("S", bound="EventStream[Any]")
+
+
+async def read_head(exchange: Exchange) -> Any:
+    """Read up to the response head (or ``Hijacked``); an error status raises."""
+    event = await exchange.next_event()
+    if isinstance(event, Response) and event.status_code >= 400:
+        while True:
+            err = await exchange.next_event()
+            if isinstance(err, ErrorResponse):
+                await exchange.finish_after_error()
+                raise err.exception()
+    return event
+
+
+class DockerStream:
+    """A hijacked attach or exec stream: output as ``StreamChunk``s, stdin as bytes.
+
+    ``receive()`` gives the next chunk, or None at the end; ``send_all`` writes stdin;
+    ``send_eof`` half-closes stdin while output stays readable; ``aclose`` closes.
+    """
+
+    def __init__(self, exchange: Exchange, hijacked: Hijacked) -> None:
+        self._exchange = exchange
+        self.multiplexed = hijacked.multiplexed
+        self.headers = hijacked.headers
+        self._ended = False
+        self._send_lock = trio.StrictFIFOLock()
+
+    async def receive(self) -> StreamChunk | None:
+        """The next chunk of output, or None once the daemon has closed the stream."""
+        if self._ended:
+            await trio.lowlevel.checkpoint()
+            return None
+        event = await self._exchange.next_event()
+        if isinstance(event, StreamChunk):
+            return event
+        if isinstance(event, ConnectionClosed):
+            self._ended = True
+            await self._exchange.abort()
+            return None
+        raise dockproto.ProtocolError(f"unexpected {type(event).__name__} in a stream")
+
+    def __aiter__(self) -> DockerStream:
+        return self
+
+    async def __anext__(self) -> StreamChunk:
+        chunk = await self.receive()
+        if chunk is None:
+            raise StopAsyncIteration
+        return chunk
+
+    async def send_all(self, data: bytes) -> None:
+        """Write ``data`` to the process's stdin."""
+        conn, stream = self._exchange.conn, self._exchange.stream
+        assert conn is not None and stream is not None
+        async with self._send_lock:
+            await stream.send_all(conn.send_stdin(data))
+
+    async def send_eof(self) -> None:
+        """Half-close stdin: the process sees end of file, its output stays readable."""
+        stream = self._exchange.stream
+        assert stream is not None
+        async with self._send_lock:
+            if isinstance(stream, trio.SSLStream):
+                # TLS has no half-close of its own; end the TCP stream's sending side.
+                await stream.transport_stream.send_eof()
+            else:
+                await stream.send_eof()
+
+    async def read_all(self) -> list[StreamChunk]:
+        """Every remaining chunk, until the end of the stream."""
+        return [chunk async for chunk in self]
+
+    async def collect(self) -> tuple[bytes, bytes]:
+        """The rest of the output as ``(stdout, stderr)``."""
+        out: list[bytes] = []
+        err: list[bytes] = []
+        async for chunk in self:
+            (err if chunk.stream == StreamKind.STDERR else out).append(chunk.data)
+        return b"".join(out), b"".join(err)
+
+    async def aclose(self) -> None:
+        """Close the stream (and its socket)."""
+        self._ended = True
+        await self._exchange.abort()
+
+    async def __aenter__(self) -> DockerStream:
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+class StreamContext(Generic[T]):
+    """``async with docker.containers.attach(...) as s``: opens on enter, closes on exit."""
+
+    def __init__(self, opener: Callable[[], Awaitable[T]]) -> None:
+        self._opener = opener
+        self._value: T | None = None
+
+    async def __aenter__(self) -> T:
+        self._value = await self._opener()
+        return self._value
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._value is not None:
+            await self._value.aclose()  # type: ignore[attr-defined]
+
+
+class EventStream(Generic[T]):
+    """A streamed body read item by item: ``async for item in stream``.
+
+    Opens lazily on the first item (or on ``async with``), so building one does no I/O.
+    With ``raise_errors``, an in-stream error (``JSONMessage.error``) raises its
+    ``StreamError`` after the item that carried it.
+    """
+
+    def __init__(
+        self,
+        start: Callable[[], Awaitable[Exchange]],
+        *,
+        raise_errors: bool = False,
+    ) -> None:
+        self._start = start
+        self._exchange: Exchange | None = None
+        self._done = False
+        self._raise_errors = raise_errors
+        self.response: Response | None = None
+
+    async def _open(self) -> Exchange:
+        if self._exchange is None:
+            self._exchange = await self._start()
+            try:
+                self.response = await read_head(self._exchange)
+            except BaseException:
+                await self._exchange.abort()
+                self._done = True
+                raise
+        return self._exchange
+
+    async def __aenter__(self: S) -> S:
+        await self._open()
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> EventStream[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._done:
+            await trio.lowlevel.checkpoint()
+            raise StopAsyncIteration
+        exchange = await self._open()
+        try:
+            event = await exchange.next_event()
+        except BaseException:
+            self._done = True
+            await exchange.abort()
+            raise
+        if isinstance(event, (EndOfMessage, ConnectionClosed)):
+            self._done = True
+            await exchange.finish()
+            raise StopAsyncIteration
+        if self._raise_errors and isinstance(event, JSONMessage):
+            exc = event.exception()
+            if exc is not None:
+                self._done = True
+                await exchange.abort()
+                raise exc
+        return event  # type: ignore[no-any-return]
+
+    async def aclose(self) -> None:
+        """Stop reading and close the connection."""
+        self._done = True
+        if self._exchange is not None:
+            await self._exchange.abort()
+
+    async def collect(self) -> list[T]:
+        """Every item, until the end."""
+        return [item async for item in self]
+
+
+class TarStream(EventStream[Any]):
+    """A tar body: ``TarMember`` / ``TarData`` / ``EndOfArchive`` items.
+
+    ``raw()`` gives plain byte chunks instead; ``extract(dest)`` unpacks safely.
+    """
+
+    @property
+    def stat(self) -> dict[str, Any] | None:
+        """The path stat header of ``get_archive`` (name, size, mode, mtime, linkTarget)."""
+        if self.response is None:
+            return None
+        return dockproto.api.containers.path_stat(self.response)
+
+    async def raw(self) -> AsyncIterator[bytes]:
+        """The archive as plain byte chunks (call before reading any item)."""
+        exchange = await self._open()
+        assert exchange.conn is not None
+        exchange.conn.set_content(Content.BYTES)
+        return _RawIter(self)
+
+    async def extract(self, dest: str, *, devices: bool = False) -> list[str]:
+        """Unpack into ``dest``, refusing any member that would land outside it.
+
+        Returns the names written.  See ``dockproto_trio._extract`` for the rules.
+        """
+        from ._extract import extract_items
+
+        return await extract_items(self, dest, devices=devices)
+
+
+class _RawIter:
+    def __init__(self, tar: TarStream) -> None:
+        self._tar = tar
+
+    def __aiter__(self) -> _RawIter:
+        return self
+
+    async def __anext__(self) -> bytes:
+        item = await self._tar.__anext__()
+        assert isinstance(item, RawData)
+        return item.data

@@ -1,0 +1,244 @@
+"""The trio adapter over memory streams against the fake daemon."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import trio
+
+import dockproto
+import dockproto_trio
+from dockproto import StreamChunk, StreamKind
+
+from ..fakedaemon import FakeDaemon, Seen, fake_docker, json_answer, ping_ok
+
+
+def frame(stream: int, data: bytes) -> bytes:
+    return bytes([stream, 0, 0, 0]) + len(data).to_bytes(4, "big") + data
+
+
+UPGRADED = (
+    b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+    b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+)
+
+
+async def test_negotiates_then_reuses_one_connection(nursery: trio.Nursery) -> None:
+    """The first call pings to negotiate; later calls reuse the same connection."""
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        if seen.target == "/_ping":
+            return await ping_ok(seen, stream)
+        await stream.send_all(json_answer({"ApiVersion": "1.41", "Version": "20.10.24"}))
+        return True
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon) as docker:
+        v1 = await docker.version()
+        v2 = await docker.version()
+    assert v1.version == v2.version == "20.10.24"
+    assert [s.target for s in daemon.seen] == ["/_ping", "/v1.41/version", "/v1.41/version"]
+    assert daemon.opened == 1
+    assert docker.api_version == "1.41"
+
+
+async def test_pinned_version_skips_ping(nursery: trio.Nursery) -> None:
+    """A pinned API version is used as it is, without a ping."""
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        await stream.send_all(json_answer([]))
+        return True
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon, api_version="1.30") as docker:
+        assert await docker.containers.list() == []
+    assert [s.target for s in daemon.seen] == ["/v1.30/containers/json"]
+
+
+async def test_error_raises_typed_and_connection_survives(nursery: trio.Nursery) -> None:
+    """A 404 raises NoSuchContainer with the daemon's message; the connection is reused."""
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        if seen.target.endswith("/json"):
+            await stream.send_all(json_answer({"message": "No such container: x"}, 404))
+        else:
+            await stream.send_all(json_answer([]))
+        return True
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon, api_version="1.41") as docker:
+        with pytest.raises(dockproto.NoSuchContainer) as info:
+            await docker.containers.inspect("x")
+        assert info.value.message == "No such container: x"
+        assert await docker.containers.list(all=True) == []
+    assert daemon.opened == 1
+
+
+async def test_cancelled_call_leaves_no_socket(nursery: trio.Nursery, autojump_clock: Any) -> None:
+    """A daemon that never answers: fail_after ends the call and the socket is closed."""
+    release = trio.Event()
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        await release.wait()
+        return False
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon, api_version="1.41") as docker:
+        with pytest.raises(trio.TooSlowError):
+            with trio.fail_after(5):
+                await docker.version()
+        assert docker._pool.idle == 0
+    release.set()
+    await trio.testing.wait_all_tasks_blocked()
+    assert daemon.opened == daemon.closed == 1
+
+
+async def test_attach_keeps_output_sent_with_the_upgrade(nursery: trio.Nursery) -> None:
+    """Frames written in the same write as the 101 head all reach the caller."""
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        await stream.send_all(UPGRADED + frame(1, b"x" * 1000) + frame(2, b"err"))
+        return False
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon, api_version="1.41") as docker:
+        async with docker.exec.start("e1") as stream:
+            out, err = await stream.collect()
+    assert (len(out), err) == (1000, b"err")
+
+
+async def test_send_eof_keeps_output_readable(nursery: trio.Nursery) -> None:
+    """After send_eof the daemon sees end of stdin, and output after it still arrives."""
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        await stream.send_all(UPGRADED)
+        got = b""
+        while data := await stream.receive_some(100):
+            got += data
+        await stream.send_all(frame(1, b"you said: " + got))
+        return False
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon, api_version="1.41") as docker:
+        async with docker.exec.start("e1") as stream:
+            await stream.send_all(b"hello ")
+            await stream.send_all(b"there")
+            await stream.send_eof()
+            chunk = await stream.receive()
+            assert chunk == StreamChunk(StreamKind.STDOUT, b"you said: hello there")
+            assert await stream.receive() is None
+
+
+async def test_logs_stream_and_cut_off(nursery: trio.Nursery) -> None:
+    """Logs arrive as StreamChunks; a body cut off mid-chunk raises ProtocolError."""
+    body = b"".join(b"%x\r\n%s\r\n" % (len(f), f) for f in (frame(1, b"a\n"), frame(2, b"b\n")))
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        if "tail=1" in seen.target:
+            await stream.send_all(head + body[:-3])  # cut off, then closed
+            return False
+        await stream.send_all(head + body + b"0\r\n\r\n")
+        return True
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon, api_version="1.41") as docker:
+        chunks = [c async for c in docker.containers.logs("c1", tty=False)]
+        assert chunks == [
+            StreamChunk(StreamKind.STDOUT, b"a\n"),
+            StreamChunk(StreamKind.STDERR, b"b\n"),
+        ]
+        with pytest.raises(dockproto.ProtocolError):
+            async for _ in docker.containers.logs("c1", tail=1, tty=False):
+                pass
+        # The client keeps working afterwards.
+        assert [c.data async for c in docker.containers.logs("c1", tty=False)] == [b"a\n", b"b\n"]
+
+
+async def test_tty_learnt_from_one_inspect(nursery: trio.Nursery) -> None:
+    """Without a hint, the TTY setting comes from one inspect, cached for the id."""
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        if seen.target.endswith("/json"):
+            await stream.send_all(json_answer({"Id": "c1full", "Config": {"Tty": True}}))
+            return True
+        raw = b"\x01\x00\x00\x00raw tty bytes"
+        await stream.send_all(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(raw), raw))
+        return True
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon, api_version="1.41") as docker:
+        for _ in range(2):
+            data = b"".join([c.data async for c in docker.containers.logs("c1")])
+            assert data == b"\x01\x00\x00\x00raw tty bytes"
+    assert [s.target.split("?")[0] for s in daemon.seen] == [
+        "/v1.41/containers/c1/json",
+        "/v1.41/containers/c1/logs",
+        "/v1.41/containers/c1/logs",
+    ]
+
+
+async def test_pull_in_stream_error_raises(nursery: trio.Nursery) -> None:
+    """An error inside a 200 progress stream raises StreamError after the progress."""
+    lines = b'{"status":"Pulling"}\r\n{"errorDetail":{"message":"denied"},"error":"denied"}\r\n'
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        await stream.send_all(
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(lines), lines)
+        )
+        return True
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon, api_version="1.41") as docker:
+        seen = []
+        with pytest.raises(dockproto.StreamError, match="denied"):
+            async for msg in docker.images.pull("x"):
+                seen.append(msg.value)
+        assert seen == [{"status": "Pulling"}]
+
+
+async def test_concurrent_requests(nursery: trio.Nursery) -> None:
+    """Many tasks at once each get their answer; idle connections are kept bounded."""
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        await trio.sleep(0)
+        name = seen.target.split("/")[3]
+        await stream.send_all(json_answer({"Id": name}))
+        return True
+
+    daemon = FakeDaemon(handler, nursery)
+    results: dict[str, Any] = {}
+    async with fake_docker(daemon, api_version="1.41") as docker:
+
+        async def one(i: int) -> None:
+            results[f"c{i}"] = await docker.containers.inspect(f"c{i}")
+
+        async with trio.open_nursery() as inner:
+            for i in range(50):
+                inner.start_soon(one, i)
+        assert docker._pool.idle <= 6
+    assert all(results[f"c{i}"]["Id"] == f"c{i}" for i in range(50))
+
+
+async def test_unreachable_host_names_the_address(tmp_path: Any) -> None:
+    """A socket path that does not answer gives one clear error naming the address."""
+    path = str(tmp_path / "nothing.sock")
+    async with dockproto_trio.open_docker(f"unix://{path}") as docker:
+        with pytest.raises(dockproto_trio.DockerConnectionError) as info:
+            await docker.ping()
+    assert path in str(info.value)
+
+
+def test_resolve_hosts(monkeypatch: Any) -> None:
+    """DOCKER_HOST forms: unix://, a bare path, tcp:// with and without a port."""
+    monkeypatch.delenv("DOCKER_TLS_VERIFY", raising=False)
+    assert dockproto_trio.resolve("unix:///run/d.sock").path == "/run/d.sock"
+    assert dockproto_trio.resolve("/run/d.sock").path == "/run/d.sock"
+    t = dockproto_trio.resolve("tcp://10.1.2.3:2375")
+    assert (t.host, t.port, t.ssl_context) == ("10.1.2.3", 2375, None)
+    assert dockproto_trio.resolve("tcp://example").port == 2375
+    monkeypatch.setenv("DOCKER_HOST", "unix:///x.sock")
+    assert dockproto_trio.resolve().path == "/x.sock"
+    with pytest.raises(ValueError):
+        dockproto_trio.resolve("ssh://me@host")
