@@ -1,0 +1,166 @@
+"""Images on both engines: list, import (three ways), inspect, history, tag, save, load,
+rm, prune, and the errors of pull, push and search with no registry reachable."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import uuid
+from typing import Any
+
+import pytest
+import trio
+
+import dockproto
+import dockproto_trio
+from dockproto import EndOfArchive, TarData, TarMember
+
+from .conftest import IMAGE
+
+
+def tiny_rootfs() -> bytes:
+    """A one-file root filesystem tar, different on every call (a fresh image id)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        data = uuid.uuid4().hex.encode()
+        info = tarfile.TarInfo("marker")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def repo() -> str:
+    return f"dockproto-test/img-{uuid.uuid4().hex[:10]}"
+
+
+async def _image_exists(docker: dockproto_trio.Docker, name: str) -> bool:
+    try:
+        await docker.images.inspect(name)
+    except dockproto.NotFound:
+        return False
+    return True
+
+
+async def test_list_and_inspect(docker: dockproto_trio.Docker) -> None:
+    """The test image is listed with its tag, and inspect/history describe it."""
+    images = await docker.images.list()
+    assert all(isinstance(i, dockproto.ImageSummary) for i in images)
+    mine = [i for i in images if any(t.endswith(IMAGE) for t in i.tags)]
+    assert len(mine) == 1 and mine[0].size > 500_000
+    info = await docker.images.inspect(IMAGE)
+    assert info["Id"].split(":")[-1].startswith(mine[0].id.split(":")[-1][:12])
+    history = await docker.images.history(IMAGE)
+    assert isinstance(history, list) and history
+
+
+@pytest.mark.parametrize("how", ["bytes", "path", "aiter"])
+async def test_import_three_ways(docker: dockproto_trio.Docker, tmp_path: Any, how: str) -> None:
+    """import_ takes bytes, a file path or an async iterable, and the image appears."""
+    data = tiny_rootfs()
+    name = repo()
+    source: Any
+    if how == "bytes":
+        source = data
+    elif how == "path":
+        (tmp_path / "rootfs.tar").write_bytes(data)
+        source = str(tmp_path / "rootfs.tar")
+    else:
+
+        async def pieces() -> Any:
+            for i in range(0, len(data), 512):
+                await trio.lowlevel.checkpoint()
+                yield data[i : i + 512]
+
+        source = pieces()
+    messages = [m async for m in docker.images.import_(source, repo=f"{name}:latest")]
+    assert messages and all(isinstance(m, dockproto.JSONMessage) for m in messages)
+    assert await _image_exists(docker, f"{name}:latest")
+    await docker.images.rm(f"{name}:latest")
+    assert not await _image_exists(docker, f"{name}:latest")
+
+
+async def test_create_from_body(docker: dockproto_trio.Docker) -> None:
+    """images.create(FromBody(...)) is the OCaml Stdin source: an import."""
+    name = repo()
+    async for _ in docker.images.create(dockproto.FromBody(tiny_rootfs()), repo=f"{name}:latest"):
+        pass
+    assert await _image_exists(docker, f"{name}:latest")
+    await docker.images.rm(f"{name}:latest", force=True)
+
+
+async def test_tag_and_rm(docker: dockproto_trio.Docker) -> None:
+    """tag adds a name; rm of that name untags it and keeps the image."""
+    name = repo()
+    await docker.images.tag(IMAGE, name, "v1")
+    assert await _image_exists(docker, f"{name}:v1")
+    await docker.images.rm(f"{name}:v1")
+    assert not await _image_exists(docker, f"{name}:v1")
+    assert await _image_exists(docker, IMAGE)
+
+
+async def test_save_and_load(docker: dockproto_trio.Docker) -> None:
+    """save streams a tar holding manifest.json; load takes it back (streamed upload)."""
+    name = repo()
+    async for _ in docker.images.import_(tiny_rootfs(), repo=f"{name}:latest"):
+        pass
+    raw = bytearray()
+    members: list[str] = []
+    ended = False
+    async with docker.images.save(f"{name}:latest") as tar:
+        async for item in tar:
+            if isinstance(item, TarMember):
+                members.append(item.name)
+            elif isinstance(item, TarData):
+                pass
+            elif isinstance(item, EndOfArchive):
+                ended = True
+    assert ended and "manifest.json" in members
+    async with docker.images.save(f"{name}:latest") as tar:
+        async for piece in await tar.raw():
+            raw += piece
+    with tarfile.open(fileobj=io.BytesIO(bytes(raw))) as t:
+        manifest = json.load(t.extractfile("manifest.json"))  # type: ignore[arg-type]
+    assert any(f"{name}:latest" in " ".join(m.get("RepoTags") or []) for m in manifest)
+    await docker.images.rm(f"{name}:latest", force=True)
+    assert not await _image_exists(docker, f"{name}:latest")
+    messages = [m.value async for m in docker.images.load(bytes(raw))]
+    assert messages
+    assert await _image_exists(docker, f"{name}:latest")
+    await docker.images.rm(f"{name}:latest", force=True)
+
+
+async def test_missing_image(docker: dockproto_trio.Docker) -> None:
+    """inspect of a missing image is NotFound with the daemon's message."""
+    with pytest.raises(dockproto.NotFound) as info:
+        await docker.images.inspect("dockproto-test/no-such-image:latest")
+    assert "no-such-image" in info.value.message
+
+
+async def test_pull_without_registry_raises(docker: dockproto_trio.Docker) -> None:
+    """A pull that cannot reach a registry raises a typed DockerError, never hangs."""
+    with trio.fail_after(120):
+        with pytest.raises(dockproto.DockerError) as info:
+            async for _ in docker.images.pull("127.0.0.1:9/dockproto/none", tag="x"):
+                pass
+    assert info.value.message
+
+
+async def test_push_without_registry_raises(docker: dockproto_trio.Docker) -> None:
+    """A push to an unreachable registry raises a typed DockerError."""
+    name = f"127.0.0.1:9/{repo()}"
+    await docker.images.tag(IMAGE, name, "v1")
+    try:
+        with trio.fail_after(120):
+            with pytest.raises(dockproto.DockerError):
+                async for _ in docker.images.push(name, tag="v1", auth={}):
+                    pass
+    finally:
+        await docker.images.rm(f"{name}:v1")
+
+
+async def test_prune(docker: dockproto_trio.Docker) -> None:
+    """prune answers with what it deleted (nothing of ours that is tagged)."""
+    result = await docker.images.prune(filters={"label": ["dockproto.none=1"]})
+    assert isinstance(result, dict)
+    assert await _image_exists(docker, IMAGE)
