@@ -5,17 +5,22 @@
 ``docker.volumes.*``.
 """
 
+from ._auth import CredentialError
 from ._client import Docker, open_docker
-from ._streams import DockerStream, EventStream, TarStream
+from ._extract import UnsafeArchiveError
+from ._streams import DockerStream, EventStream, ExecStream, TarStream
 from ._transport import DockerConnectionError, Transport, resolve
 
 __all__ = [
+    "CredentialError",
     "Docker",
     "DockerConnectionError",
     "DockerStream",
     "EventStream",
+    "ExecStream",
     "TarStream",
     "Transport",
+    "UnsafeArchiveError",
     "open_docker",
     "resolve",
 ]

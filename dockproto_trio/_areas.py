@@ -20,13 +20,22 @@ from dockproto import (
     ExecInspect,
     ExecResult,
     FromBody,
+    FromImage,
     ImageSource,
     ImageSummary,
     StreamChunk,
     api,
 )
 
-from ._streams import DockerStream, EventStream, StreamContext, TarStream, read_head
+from ._auth import auth_for
+from ._streams import (
+    DockerStream,
+    EventStream,
+    ExecStream,
+    StreamContext,
+    TarStream,
+    read_head,
+)
 
 if TYPE_CHECKING:
     from ._client import Docker
@@ -198,9 +207,7 @@ class Containers(_Area):
 
     def stats(self, container: str, stream: bool = True) -> EventStream[Any]:
         """``async for s in docker.containers.stats(id)``: stats dicts (see ``stats_once``)."""
-        from ._client import _Values
-
-        return _Values(self._docker.stream(api.containers.stats(container, stream=True)))
+        return self._docker.stream(api.containers.stats(container, stream=True), values=True)
 
     async def stats_once(self, container: str, one_shot: bool = True) -> dict[str, Any]:
         """One stats sample (``one_shot`` skips the daemon's second sample)."""
@@ -254,11 +261,14 @@ class Exec(_Area):
         eid: str = await self._docker.request(api.exec.create(container, cmd, **kwargs))
         return eid
 
-    def start(self, exec_id: str, tty: bool = False) -> StreamContext[DockerStream]:
-        """``async with docker.exec.start(exec_id) as s``: a ``DockerStream``."""
+    def start(self, exec_id: str, tty: bool = False) -> StreamContext[ExecStream]:
+        """``async with docker.exec.start(exec_id) as s``: an ``ExecStream`` (a
+        ``DockerStream`` that also gives ``await s.exit_code()``)."""
+        req = api.exec.start(exec_id, tty=tty)
 
-        async def open_() -> DockerStream:
-            return await self._docker.hijack(api.exec.start(exec_id, tty=tty))
+        async def open_() -> ExecStream:
+            stream = await self._docker.hijack(req)
+            return ExecStream(stream._exchange, stream.hijacked, exec_id, self.exit_code)
 
         return StreamContext(open_)
 
@@ -335,6 +345,16 @@ class Images(_Area):
         **kwargs: Any,
     ) -> EventStream[Any]:
         """Pull or import: progress ``JSONMessage``s; an in-stream error raises."""
+        if isinstance(source, FromImage) and auth is None:
+            api.images.create(source, platform, auth, **kwargs)  # check before sending
+            image = source
+
+            async def start() -> Any:
+                creds = await auth_for(image.name)
+                req = api.images.create(image, platform, creds, **kwargs)
+                return await self._docker._start(req)
+
+            return EventStream(start, raise_errors=True)
         body = upload_body(source.data) if isinstance(source, FromBody) else None
         req = api.images.create(source, platform, auth, **kwargs)
         return self._docker.stream(req, body, raise_errors=True)
@@ -346,7 +366,19 @@ class Images(_Area):
         platform: str | None = None,
         auth: Mapping[str, Any] | None = None,
     ) -> EventStream[Any]:
-        return self._docker.stream(api.images.pull(name, tag, platform, auth), raise_errors=True)
+        """Pull ``name``: progress ``JSONMessage``s; an in-stream error raises.
+
+        Without ``auth``, credentials come from the docker CLI's config (``auths``,
+        ``credsStore``, ``credHelpers``) when it has some for the image's registry.
+        """
+
+        api.images.pull(name, tag, platform, auth)  # check the arguments before anything is sent
+
+        async def start() -> Any:
+            creds = auth if auth is not None else await auth_for(name)
+            return await self._docker._start(api.images.pull(name, tag, platform, creds))
+
+        return EventStream(start, raise_errors=True)
 
     def import_(
         self,
@@ -381,7 +413,14 @@ class Images(_Area):
     def push(
         self, name: str, tag: str | None = None, auth: Mapping[str, Any] | None = None
     ) -> EventStream[Any]:
-        return self._docker.stream(api.images.push(name, tag, auth), raise_errors=True)
+        """Push ``name``: progress ``JSONMessage``s; credentials as for ``pull``."""
+        api.images.push(name, tag, auth)  # check the arguments before anything is sent
+
+        async def start() -> Any:
+            creds = auth if auth is not None else await auth_for(name)
+            return await self._docker._start(api.images.push(name, tag, creds))
+
+        return EventStream(start, raise_errors=True)
 
     async def search(
         self, term: str, limit: int | None = None, filters: Mapping[str, Any] | None = None

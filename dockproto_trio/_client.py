@@ -132,10 +132,11 @@ class Docker:
         body: AsyncIterable[bytes] | bytes | None = None,
         *,
         raise_errors: bool = False,
+        values: bool = False,
         cls: type[EventStream[Any]] = EventStream,
     ) -> EventStream[Any]:
         """A streamed answer, opened lazily: ``async for item in docker.stream(req)``."""
-        return cls(lambda: self._start(request, body), raise_errors=raise_errors)
+        return cls(lambda: self._start(request, body), raise_errors=raise_errors, values=values)
 
     async def hijack(self, request: Request) -> DockerStream:
         """Send an upgrade request and hand back the raw stream."""
@@ -185,7 +186,7 @@ class Docker:
         filters: Mapping[str, Any] | None = None,
     ) -> EventStream[Any]:
         """``async for e in docker.events(...)``: each event as a dict."""
-        return _Values(self.stream(api.system.events(since, until, filters)))
+        return self.stream(api.system.events(since, until, filters), values=True)
 
     # -- TTY settings, learnt once per container --------------------------------
 
@@ -213,17 +214,6 @@ class Docker:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-
-class _Values(EventStream[Any]):
-    """An event stream that yields each ``JSONMessage``'s value (events, stats)."""
-
-    def __init__(self, inner: EventStream[Any]) -> None:
-        self.__dict__.update(inner.__dict__)
-
-    async def __anext__(self) -> Any:
-        message = await super().__anext__()
-        return message.value
 
 
 @asynccontextmanager

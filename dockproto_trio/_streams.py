@@ -55,6 +55,7 @@ class DockerStream:
 
     def __init__(self, exchange: Exchange, hijacked: Hijacked) -> None:
         self._exchange = exchange
+        self.hijacked = hijacked
         self.multiplexed = hijacked.multiplexed
         self.headers = hijacked.headers
         self._ended = False
@@ -127,6 +128,27 @@ class DockerStream:
         await self.aclose()
 
 
+class ExecStream(DockerStream):
+    """An exec's stream: ``await s.exit_code()`` once the output has ended."""
+
+    def __init__(
+        self,
+        exchange: Exchange,
+        hijacked: Hijacked,
+        exec_id: str,
+        exit_code: Callable[[str], Awaitable[int]],
+    ) -> None:
+        super().__init__(exchange, hijacked)
+        self.exec_id = exec_id
+        self._exit_code = exit_code
+
+    async def exit_code(self) -> int:
+        """The process's exit code (reads the rest of the output first, if any is left)."""
+        async for _ in self:
+            pass
+        return await self._exit_code(self.exec_id)
+
+
 class StreamContext(Generic[T]):
     """``async with docker.containers.attach(...) as s``: opens on enter, closes on exit."""
 
@@ -150,7 +172,8 @@ class EventStream(Generic[T]):
 
     Opens lazily on the first item (or on ``async with``), so building one does no I/O.
     With ``raise_errors``, an in-stream error (``JSONMessage.error``) raises its
-    ``StreamError`` after the item that carried it.
+    ``StreamError`` in place of the item that carried it; with ``values``, JSON items
+    come out as their plain values (events and stats are dicts).
     """
 
     def __init__(
@@ -158,11 +181,13 @@ class EventStream(Generic[T]):
         start: Callable[[], Awaitable[Exchange]],
         *,
         raise_errors: bool = False,
+        values: bool = False,
     ) -> None:
         self._start = start
         self._exchange: Exchange | None = None
         self._done = False
         self._raise_errors = raise_errors
+        self._values = values
         self.response: Response | None = None
 
     async def _open(self) -> Exchange:
@@ -203,12 +228,15 @@ class EventStream(Generic[T]):
             self._done = True
             await exchange.finish()
             raise StopAsyncIteration
-        if self._raise_errors and isinstance(event, JSONMessage):
-            exc = event.exception()
-            if exc is not None:
-                self._done = True
-                await exchange.abort()
-                raise exc
+        if isinstance(event, JSONMessage):
+            if self._raise_errors:
+                exc = event.exception()
+                if exc is not None:
+                    self._done = True
+                    await exchange.abort()
+                    raise exc
+            if self._values:
+                return event.value  # type: ignore[no-any-return]
         return event  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:

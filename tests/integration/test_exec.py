@@ -42,6 +42,7 @@ async def test_streamed_exec_then_exit_code(
         async for chunk in stream:
             assert chunk.stream == StreamKind.STDOUT
             lines += chunk.data.count(b"\n")
+        assert await stream.exit_code() == 3
     assert lines == 20000
     assert await docker.exec.exit_code(eid) == 3
     info = await docker.exec.inspect(eid)

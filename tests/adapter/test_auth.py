@@ -1,0 +1,115 @@
+"""Registry credentials from the docker CLI's config, sent as X-Registry-Auth."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+from typing import Any
+
+import pytest
+import trio
+
+from dockproto_trio._auth import CredentialError, auth_for, registry_of
+
+from ..fakedaemon import FakeDaemon, Seen, fake_docker
+
+
+def write_config(tmp_path: Any, config: dict[str, Any]) -> str:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
+def helper(tmp_path: Any, name: str, user: str, secret: str, fail: bool = False) -> None:
+    """A docker-credential-<name> program that answers for one server."""
+    script = tmp_path / "bin" / f"docker-credential-{name}"
+    script.parent.mkdir(exist_ok=True)
+    body = (
+        "echo 'credentials not found in native keychain'; exit 1"
+        if fail
+        else f'read server; printf \'{{"ServerURL":"%s","Username":"{user}","Secret":"{secret}"}}\' "$server"'
+    )
+    script.write_text(f'#!/bin/sh\n[ "$1" = get ] || exit 2\n{body}\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+def test_registry_of() -> None:
+    """Image references name their registry as the CLI reads them."""
+    assert registry_of("busybox") == "docker.io"
+    assert registry_of("me/app:1") == "docker.io"
+    assert registry_of("ghcr.io/me/app") == "ghcr.io"
+    assert registry_of("localhost:5000/app") == "localhost:5000"
+    assert registry_of("localhost/app") == "localhost"
+
+
+async def test_auths_entry(tmp_path: Any) -> None:
+    """A base64 user:password in auths is decoded for the image's registry."""
+    token = base64.b64encode(b"alice:s3cret").decode()
+    path = write_config(tmp_path, {"auths": {"https://index.docker.io/v1/": {"auth": token}}})
+    assert await auth_for("busybox", path) == {
+        "username": "alice",
+        "password": "s3cret",
+        "serveraddress": "https://index.docker.io/v1/",
+    }
+    assert await auth_for("ghcr.io/x/y", path) is None
+
+
+async def test_cred_helper_wins_over_store(tmp_path: Any, monkeypatch: Any) -> None:
+    """credHelpers for the registry wins over credsStore, which wins over auths."""
+    helper(tmp_path, "per", "bob", "pw1")
+    helper(tmp_path, "store", "carol", "pw2")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    path = write_config(
+        tmp_path,
+        {
+            "credHelpers": {"registry.example.com": "per"},
+            "credsStore": "store",
+            "auths": {"registry.example.com": {"auth": base64.b64encode(b"x:y").decode()}},
+        },
+    )
+    got = await auth_for("registry.example.com/team/app:1", path)
+    assert got == {"username": "bob", "password": "pw1", "serveraddress": "registry.example.com"}
+    hub = await auth_for("busybox", path)
+    assert hub is not None and hub["username"] == "carol"
+
+
+async def test_store_without_entry_falls_back_to_auths(tmp_path: Any, monkeypatch: Any) -> None:
+    """A store that has no credentials for the server leaves auths to answer."""
+    helper(tmp_path, "empty", "", "", fail=True)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    token = base64.b64encode(b"dave:pw").decode()
+    path = write_config(tmp_path, {"credsStore": "empty", "auths": {"docker.io": {"auth": token}}})
+    got = await auth_for("library/busybox", path)
+    assert got is not None and got["username"] == "dave"
+
+
+async def test_missing_helper_is_a_clear_error(tmp_path: Any) -> None:
+    """A configured helper that is not installed is a CredentialError naming it."""
+    path = write_config(tmp_path, {"credsStore": "dockproto-absent"})
+    with pytest.raises(CredentialError, match="docker-credential-dockproto-absent"):
+        await auth_for("busybox", path)
+
+
+async def test_pull_sends_configured_credentials(
+    tmp_path: Any, monkeypatch: Any, nursery: trio.Nursery
+) -> None:
+    """pull without auth= reads the config and sends X-Registry-Auth."""
+    token = base64.b64encode(b"erin:pw").decode()
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    write_config(tmp_path, {"auths": {"registry.example.com": {"auth": token}}})
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        body = b'{"status":"done"}\r\n'
+        await stream.send_all(
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        return True
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon, api_version="1.41") as docker:
+        msgs = [m.value async for m in docker.images.pull("registry.example.com/app", tag="1")]
+    assert msgs == [{"status": "done"}]
+    sent = json.loads(base64.urlsafe_b64decode(daemon.seen[0].headers["x-registry-auth"]))
+    assert sent == {"username": "erin", "password": "pw", "serveraddress": "registry.example.com"}

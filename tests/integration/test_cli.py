@@ -1,0 +1,106 @@
+"""The dockproto command against both engines."""
+
+from __future__ import annotations
+
+import io
+import sys
+import tarfile
+import time
+import uuid
+from typing import Any
+
+import trio
+
+import dockproto_trio
+
+from .conftest import ENGINES, IMAGE, Containers
+
+
+async def cli(engine: str, *args: str, stdin: bytes = b"") -> Any:
+    return await trio.run_process(
+        [sys.executable, "-m", "dockproto_trio", "-H", ENGINES[engine] or "", *args],
+        stdin=stdin,
+        capture_stdout=True,
+        capture_stderr=True,
+        check=False,
+    )
+
+
+async def test_version_ps_images(engine: str) -> None:
+    """version, ps -a and images print what the daemon knows."""
+    v = await cli(engine, "version")
+    assert v.returncode == 0 and b"Server:" in v.stdout and b"API" in v.stdout
+    ps = await cli(engine, "ps", "-a")
+    assert ps.returncode == 0 and ps.stdout.startswith(b"CONTAINER ID")
+    images = await cli(engine, "images")
+    assert images.returncode == 0 and IMAGE.split(":")[0].encode() in images.stdout
+
+
+async def test_run_streams_apart_and_exit_code(engine: str, docker: dockproto_trio.Docker) -> None:
+    """run --rm prints stdout and stderr to their own streams and exits with the code."""
+    name = f"dp-cli-{uuid.uuid4().hex[:8]}"
+    done = await cli(
+        engine, "run", "--rm", "--name", name, IMAGE, "sh", "-c", "echo out; echo err >&2; exit 4"
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (4, b"out\n", b"err\n")
+    assert await docker.containers.list(all=True, name=[name]) == []
+
+
+async def test_run_interactive(engine: str) -> None:
+    """run -i pipes stdin to the container and ends when it does."""
+    done = await cli(engine, "run", "--rm", "-i", IMAGE, "sh", "-c", "tr a-z A-Z", stdin=b"shout\n")
+    assert done.returncode == 0 and done.stdout == b"SHOUT\n"
+
+
+async def test_logs_exec_export(engine: str, containers: Containers, tmp_path: Any) -> None:
+    """logs, exec and export -o work on a running container."""
+    cid = await containers.create(["sh", "-c", "echo started; sleep 600"])
+    await containers.docker.containers.start(cid)
+    with trio.fail_after(20):
+        while b"started" not in (await cli(engine, "logs", cid)).stdout:
+            await trio.sleep(0.05)
+    ex = await cli(engine, "exec", cid, "sh", "-c", "echo in; exit 2")
+    assert (ex.returncode, ex.stdout) == (2, b"in\n")
+    out = tmp_path / "fs.tar"
+    exp = await cli(engine, "export", "-o", str(out), cid)
+    assert exp.returncode == 0
+    with tarfile.open(out) as t:
+        assert "bin/busybox" in t.getnames()
+
+
+async def test_import_and_events(engine: str, docker: dockproto_trio.Docker, tmp_path: Any) -> None:
+    """import reads a tar file with progress; events replays a window."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        info = tarfile.TarInfo("hello")
+        info.size = 2
+        t.addfile(info, io.BytesIO(b"hi"))
+    path = tmp_path / "rootfs.tar"
+    path.write_bytes(buf.getvalue())
+    ref = f"dockproto-test/cli-{uuid.uuid4().hex[:8]}:latest"
+    since = str(int(time.time()) - 1)
+    imp = await cli(engine, "import", str(path), ref)
+    assert imp.returncode == 0, imp.stderr
+    await docker.images.inspect(ref)
+    await docker.images.rm(ref, force=True)
+    ev = await cli(engine, "events", "--since", since, "--until", str(int(time.time()) + 1))
+    assert ev.returncode == 0 and ev.stdout.strip()
+
+
+async def test_errors_are_one_line(engine: str) -> None:
+    """A daemon error is one line on stderr and exit code 125, no traceback."""
+    done = await cli(engine, "logs", "dockproto-no-such-container")
+    assert done.returncode == 125
+    assert done.stderr.startswith(b"dockproto: Error response from daemon:")
+    assert b"Traceback" not in done.stderr
+
+
+async def test_unreachable_daemon(tmp_path: Any) -> None:
+    """An address that does not answer is named in one clear line."""
+    sock = str(tmp_path / "none.sock")
+    done = await trio.run_process(
+        [sys.executable, "-m", "dockproto_trio", "-H", f"unix://{sock}", "ps"],
+        capture_stdout=True, capture_stderr=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 125 and sock.encode() in done.stderr
+    assert b"Traceback" not in done.stderr
