@@ -1,0 +1,157 @@
+"""More rows on both engines: published ports, auto-remove, detach keys, import from a
+URL, search without a registry."""
+
+from __future__ import annotations
+
+import functools
+import io
+import socket
+import tarfile
+import uuid
+
+import pytest
+import trio
+
+import dockproto
+import dockproto_trio
+
+from .conftest import Containers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_published_port(docker: dockproto_trio.Docker, containers: Containers) -> None:
+    """A port published on 127.0.0.1 reaches a server inside the container."""
+    port = free_port()
+    cid = await containers.create(
+        [
+            "sh",
+            "-c",
+            "mkdir /www && echo hi-from-httpd > /www/index.html && httpd -f -p 8080 -h /www",
+        ],
+        networking=True,
+        ports={"8080/tcp": ("127.0.0.1", port)},
+    )
+    await docker.containers.start(cid)
+    summary = (await docker.containers.list(filters={"id": [cid]}))[0]
+    assert any(p.priv == 8080 and p.pub == port for p in summary.ports)
+    body = b""
+    with trio.fail_after(30):
+        while b"hi-from-httpd" not in body:
+            try:
+                stream = await trio.open_tcp_stream("127.0.0.1", port)
+            except OSError:
+                await trio.sleep(0.05)
+                continue
+            async with stream:
+                await stream.send_all(b"GET / HTTP/1.0\r\n\r\n")
+                body = b""
+                try:
+                    while data := await stream.receive_some(4096):
+                        body += data
+                except trio.BrokenResourceError:
+                    pass
+            if b"hi-from-httpd" not in body:
+                await trio.sleep(0.05)
+
+
+async def test_auto_remove(docker: dockproto_trio.Docker, containers: Containers) -> None:
+    """auto_remove: the container is gone once it has exited."""
+    cid = await containers.create(["true"], auto_remove=True)
+    await docker.containers.start(cid)
+    await docker.containers.wait(cid, condition="removed")
+    with trio.fail_after(30):
+        while True:
+            try:
+                await docker.containers.inspect(cid)
+            except dockproto.NoSuchContainer:
+                break
+            await trio.sleep(0.05)
+
+
+async def test_detach_keys(
+    docker: dockproto_trio.Docker, containers: Containers, engine: str
+) -> None:
+    """The detach sequence on stdin detaches while the container keeps running.
+
+    dockerd then closes the stream.  podman 4.3 writes "detached from container" into
+    the stream and leaves the connection open, so the caller closes it.
+    """
+    cid = await containers.create(["sh", "-c", "cat"], stdin=True, open_stdin=True, tty=True)
+    await docker.containers.start(cid)
+    with trio.fail_after(30):
+        async with docker.containers.attach(cid, stdin=True, detach_keys="ctrl-x") as stream:
+            await stream.send_all(b"echo me\r")
+            await stream.send_all(b"\x18")
+            if engine == "docker":
+                await stream.read_all()
+            else:
+                seen = b""
+                while b"detached from container" not in seen:
+                    chunk = await stream.receive()
+                    assert chunk is not None
+                    seen += chunk.data
+    assert (await docker.containers.inspect(cid))["State"]["Running"]
+
+
+async def test_import_from_url(docker: dockproto_trio.Docker, nursery: trio.Nursery) -> None:
+    """FromSrc(url): the daemon fetches the tarball itself (from a server on 127.0.0.1)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        info = tarfile.TarInfo("from-url")
+        info.size = 3
+        t.addfile(info, io.BytesIO(b"url"))
+    data = buf.getvalue()
+
+    async def serve(stream: trio.SocketStream) -> None:
+        async with stream:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = await stream.receive_some(4096)
+                if not chunk:
+                    return
+                request += chunk
+            head = (
+                b"HTTP/1.0 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: %d\r\n\r\n"
+            )
+            await stream.send_all(head % len(data) + data)
+
+    listeners = await nursery.start(functools.partial(trio.serve_tcp, serve, 0, host="127.0.0.1"))
+    port = listeners[0].socket.getsockname()[1]
+    ref = f"dockproto-test/url-{uuid.uuid4().hex[:8]}"
+    source = dockproto.FromSrc(f"http://127.0.0.1:{port}/rootfs.tar")
+    async for _ in docker.images.create(source, repo=f"{ref}:latest"):
+        pass
+    assert (await docker.images.inspect(f"{ref}:latest"))["Id"]
+    await docker.images.rm(f"{ref}:latest", force=True)
+    nursery.cancel_scope.cancel()
+
+
+async def test_search_without_registry(docker: dockproto_trio.Docker) -> None:
+    """search with no registry reachable raises a typed error with the daemon's text."""
+    with trio.fail_after(120):
+        with pytest.raises(dockproto.DockerError) as info:
+            await docker.images.search("127.0.0.1:9/busybox", limit=1)
+    assert info.value.message
+
+
+async def test_commit(docker: dockproto_trio.Docker, containers: Containers) -> None:
+    """commit makes an image of a container's filesystem."""
+    cid = await containers.create(["sh", "-c", "echo kept > /root/committed"])
+    await docker.containers.start(cid)
+    await docker.containers.wait(cid)
+    ref = f"dockproto-test/commit-{uuid.uuid4().hex[:8]}"
+    image_id = await docker.containers.commit(cid, repo=ref, tag="v1")
+    assert image_id
+    other = await containers.docker.containers.create(f"{ref}:v1", ["cat", "/root/committed"])
+    containers.ids.append(other)
+    async with docker.containers.attach(other) as stream:
+        await docker.containers.start(other)
+        out, _ = await stream.collect()
+    assert out == b"kept\n"
+    await docker.containers.rm(other, force=True)
+    await docker.images.rm(f"{ref}:v1", force=True)
