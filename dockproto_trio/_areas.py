@@ -205,8 +205,11 @@ class Containers(_Area):
 
         return EventStream(start)
 
-    def stats(self, container: str, stream: bool = True) -> EventStream[Any]:
-        """``async for s in docker.containers.stats(id)``: stats dicts (see ``stats_once``)."""
+    def stats(self, container: str) -> EventStream[Any]:
+        """``async for s in docker.containers.stats(id)``: a sample a second, as dicts.
+
+        For one sample, ``await docker.containers.stats_once(id)``.
+        """
         return self._docker.stream(api.containers.stats(container, stream=True), values=True)
 
     async def stats_once(self, container: str, one_shot: bool = True) -> dict[str, Any]:

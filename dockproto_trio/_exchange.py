@@ -10,6 +10,7 @@ the socket is closed, so a cancelled call leaves no open socket and no broken st
 from __future__ import annotations
 
 import collections
+import select
 from collections.abc import AsyncIterable
 from typing import Any
 
@@ -29,6 +30,21 @@ MAX_IDLE = 6
 AnyStream = Any  # trio.SocketStream or trio.SSLStream
 
 
+def _closed_by_peer(stream: AnyStream) -> bool:
+    """Whether an idle keep-alive connection was closed (or written to) by the daemon.
+
+    A daemon may close an idle connection at any time; a request sent on it would be
+    lost.  A zero-timeout poll tells without waiting: an idle connection that has become
+    readable holds either end of file or bytes nobody asked for, and is not reused.
+    """
+    sock = getattr(getattr(stream, "transport_stream", stream), "socket", None)
+    if sock is None:
+        return False
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class Pool:
     """Idle keep-alive connections to one daemon."""
 
@@ -43,6 +59,9 @@ class Pool:
             raise trio.ClosedResourceError("the Docker client is closed")
         while self._idle:
             stream, conn = self._idle.pop()
+            if _closed_by_peer(stream):
+                await trio.aclose_forcefully(stream)
+                continue
             conn.api_version = api_version
             return stream, conn
         stream = await self.transport.connect()

@@ -242,3 +242,31 @@ def test_resolve_hosts(monkeypatch: Any) -> None:
     assert dockproto_trio.resolve().path == "/x.sock"
     with pytest.raises(ValueError):
         dockproto_trio.resolve("ssh://me@host")
+
+
+async def test_idle_connection_closed_by_daemon_is_not_reused(tmp_path: Any) -> None:
+    """A keep-alive connection the daemon closed while idle is dropped, not used."""
+    path = str(tmp_path / "d.sock")
+    listener = trio.socket.socket(trio.socket.AF_UNIX)
+    await listener.bind(path)
+    listener.listen()
+    connections = 0
+
+    async def serve(nursery: trio.Nursery) -> None:
+        nonlocal connections
+        while True:
+            sock, _ = await listener.accept()
+            connections += 1
+            stream = trio.SocketStream(sock)
+            await stream.receive_some(65536)
+            await stream.send_all(json_answer({"Id": "x"}))
+            await stream.aclose()  # closes the idle keep-alive connection at once
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(serve, nursery)
+        async with dockproto_trio.open_docker(path, api_version="1.41") as docker:
+            assert (await docker.containers.inspect("a"))["Id"] == "x"
+            await trio.testing.wait_all_tasks_blocked()
+            assert (await docker.containers.inspect("b"))["Id"] == "x"
+        nursery.cancel_scope.cancel()
+    assert connections == 2
