@@ -132,7 +132,7 @@ async def _run(docker: Docker, args: argparse.Namespace) -> int:
         async with docker.containers.export(args.container) as tar:
             out = open(args.output, "wb") if args.output else sys.stdout.buffer
             try:
-                async for data in await tar.raw():
+                async for data in tar.raw():
                     out.write(data)
             finally:
                 if args.output:

@@ -263,11 +263,11 @@ class TarStream(EventStream[Any]):
             return None
         return dockproto.api.containers.path_stat(self.response)
 
-    async def raw(self) -> AsyncIterator[bytes]:
-        """The archive as plain byte chunks (call before reading any item)."""
-        exchange = await self._open()
-        assert exchange.conn is not None
-        exchange.conn.set_content(Content.BYTES)
+    def raw(self) -> AsyncIterator[bytes]:
+        """``async for data in tar.raw()``: the archive as plain byte chunks.
+
+        Use it instead of reading items, before the first item.
+        """
         return _RawIter(self)
 
     async def extract(self, dest: str, *, devices: bool = False) -> list[str]:
@@ -283,11 +283,17 @@ class TarStream(EventStream[Any]):
 class _RawIter:
     def __init__(self, tar: TarStream) -> None:
         self._tar = tar
+        self._started = False
 
     def __aiter__(self) -> _RawIter:
         return self
 
     async def __anext__(self) -> bytes:
+        if not self._started:
+            self._started = True
+            exchange = await self._tar._open()
+            assert exchange.conn is not None
+            exchange.conn.set_content(Content.BYTES)
         item = await self._tar.__anext__()
         assert isinstance(item, RawData)
         return item.data

@@ -117,7 +117,7 @@ async def test_save_and_load(docker: dockproto_trio.Docker) -> None:
                 ended = True
     assert ended and "manifest.json" in members
     async with docker.images.save(f"{name}:latest") as tar:
-        async for piece in await tar.raw():
+        async for piece in tar.raw():
             raw += piece
     with tarfile.open(fileobj=io.BytesIO(bytes(raw))) as t:
         manifest = json.load(t.extractfile("manifest.json"))  # type: ignore[arg-type]
