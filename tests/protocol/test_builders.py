@@ -374,3 +374,60 @@ def test_bad_arguments_raise_value_error(name: str, call: Any) -> None:
     """Arguments the client can check raise ValueError before anything is built."""
     with pytest.raises(ValueError):
         call()
+
+
+def test_bodies_of_the_other_builders() -> None:
+    """commit, auth, networks and volumes send exactly these JSON bodies."""
+    req = api.containers.commit("c1", repo="me/img", tag="v1", changes=["CMD ls"], pause=False)
+    line, headers, body = wire(req)
+    assert line == (
+        "POST /v1.41/commit?container=c1&pause=false&repo=me%2Fimg&tag=v1&changes=CMD%20ls HTTP/1.1"
+    )
+    assert json.loads(body) == {}
+    assert _body(api.system.auth("u", "p", "reg.example")) == {
+        "username": "u",
+        "password": "p",
+        "serveraddress": "reg.example",
+    }
+    assert _body(api.networks.create("n1", "bridge", internal=True, labels={"a": "b"})) == {
+        "Name": "n1",
+        "CheckDuplicate": True,
+        "Driver": "bridge",
+        "Internal": True,
+        "Labels": {"a": "b"},
+    }
+    assert _body(api.networks.connect("n1", "c1", aliases=["web"], ipv4_address="10.0.0.5")) == {
+        "Container": "c1",
+        "EndpointConfig": {"Aliases": ["web"], "IPAMConfig": {"IPv4Address": "10.0.0.5"}},
+    }
+    assert _body(api.networks.disconnect("n1", "c1", force=True)) == {
+        "Container": "c1",
+        "Force": True,
+    }
+    assert _body(api.volumes.create("v1", "local", {"o": "x"}, {"l": "1"})) == {
+        "Name": "v1",
+        "Driver": "local",
+        "DriverOpts": {"o": "x"},
+        "Labels": {"l": "1"},
+    }
+    assert wire(api.networks.connect("n1", "c1"))[0] == "POST /v1.41/networks/n1/connect HTTP/1.1"
+    assert wire(api.volumes.create())[0] == "POST /v1.41/volumes/create HTTP/1.1"
+    assert _body(api.containers.update("c1", memory=1 << 20, CpuQuota=5000)) == {
+        "Memory": 1 << 20,
+        "CpuQuota": 5000,
+    }
+    assert _body(api.exec.start("e1", tty=True, detach=True)) == {"Detach": True, "Tty": True}
+
+
+def test_models_tolerate_what_engines_leave_out() -> None:
+    """Summaries parse with missing sizes, labels, VirtualSize and <none> tags."""
+    c = dockproto.ContainerSummary.from_json({"Id": "x"}, size=True)
+    assert (c.size_rw, c.size_root_fs, c.labels, c.ports) == (0, 0, {}, [])
+    i = dockproto.ImageSummary.from_json(
+        {"Id": "sha256:1", "Size": 10, "RepoTags": ["<none>:<none>"], "Labels": None}
+    )
+    assert (i.virtual_size, i.tags, i.labels) == (10, [], {})
+    e = dockproto.ExecInspect.from_json({"ID": "e", "Running": True, "ExitCode": 0})
+    assert e.exit_code is None and e.running
+    p = dockproto.Port.from_json({"PrivatePort": 80, "Type": "udp"})
+    assert (p.priv, p.pub, p.typ) == (80, 0, "udp")
