@@ -379,7 +379,7 @@ def test_bad_arguments_raise_value_error(name: str, call: Any) -> None:
 def test_bodies_of_the_other_builders() -> None:
     """commit, auth, networks and volumes send exactly these JSON bodies."""
     req = api.containers.commit("c1", repo="me/img", tag="v1", changes=["CMD ls"], pause=False)
-    line, headers, body = wire(req)
+    line, _, body = wire(req)
     assert line == (
         "POST /v1.41/commit?container=c1&pause=false&repo=me%2Fimg&tag=v1&changes=CMD%20ls HTTP/1.1"
     )
