@@ -9,6 +9,14 @@ is declared with ``...;`` so only the fields Python touches are named here.
 so CI can add ``-Werror`` or ``-fsanitize=address,undefined``; a user building the
 sdist never gets ``-Werror``.
 
+On CPython with the GIL the extension targets the stable ABI (``LIMITED_API``): one
+``cp310-abi3`` wheel per platform serves 3.10 and every later version.  cffi defines
+``Py_LIMITED_API`` itself; ``py_limited_api`` below names the file ``_native.abi3.so``,
+and ``setup.py`` tags the wheel with ``LIMITED_API_TAG``.  cffi 2 supports free-threaded
+CPython from 3.14t, which has no ``abi3`` (setuptools refuses it there): that choice is
+left to cffi (a per-version build on 3.14t, the ``abi3t`` API on 3.15t), and the wheel
+is per-version (``cp314t``, ``cp315t``), as a debug build's is.
+
 Run as a script to build in place (``dockproto/_native.*.so``)::
 
     .venv/bin/python csrc/build_native.py
@@ -19,6 +27,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import sysconfig
 
 import cffi  # type: ignore[import-untyped]
 
@@ -64,6 +73,15 @@ int dp_body_eof(dp_body *st);
 SOURCES = ["csrc/body.c", "csrc/demux.c", "csrc/tar.c"]
 EXT = (".so", ".pyd")
 
+LIMITED_API = (
+    sys.implementation.name == "cpython"
+    and not sysconfig.get_config_var("Py_GIL_DISABLED")
+    and not hasattr(sys, "gettotalrefcount")  # a debug build has no abi3 either
+)
+"""True when this interpreter builds an ``abi3`` extension (and wheel)."""
+LIMITED_API_TAG = "cp310"
+"""The oldest CPython an abi3 wheel claims (``requires-python`` in pyproject.toml)."""
+
 
 def make_builder(root: str = "") -> cffi.FFI:
     """The FFI builder; ``root`` prefixes the source paths (empty for setup.py)."""
@@ -79,6 +97,7 @@ def make_builder(root: str = "") -> cffi.FFI:
         include_dirs=[os.path.join(root, "csrc")],
         extra_compile_args=extra,
         extra_link_args=link,
+        **({"py_limited_api": True} if LIMITED_API else {}),
     )
     return builder
 

@@ -37,15 +37,18 @@ from ._tarmembers import TarSink
 _FORCE_PURE = os.environ.get("DOCKPROTO_PURE_PYTHON") == "1"
 _ffi: Any = None
 _lib: Any = None
+_NATIVE_ERROR: str | None = None
+"""Why the extension did not import (None until a failed attempt)."""
 
 
 def _load_native() -> bool:
     """Import the extension once; True when it is there."""
-    global _ffi, _lib
+    global _ffi, _lib, _NATIVE_ERROR
     if _lib is None:
         try:
             from ._native import ffi, lib
-        except ImportError:
+        except ImportError as exc:  # not built, or built for another Python or machine
+            _NATIVE_ERROR = str(exc) or type(exc).__name__
             return False
         _ffi, _lib = ffi, lib
     return True
@@ -57,8 +60,11 @@ if not _FORCE_PURE:
     NATIVE = _load_native()
     if not NATIVE:
         warnings.warn(
-            "dockproto: the C stream core (dockproto._native) is not built; streamed "
-            "bodies use the pure-Python decoders, which are much slower",
+            "dockproto: the C stream core (dockproto._native) is not available "
+            f"({_NATIVE_ERROR}); streamed bodies use the pure-Python decoders, which are "
+            "much slower.  Install a wheel, or reinstall with a C compiler present "
+            "(pip install --force-reinstall --no-cache-dir dockproto); "
+            "DOCKPROTO_PURE_PYTHON=1 chooses the pure-Python decoders without this warning",
             RuntimeWarning,
             stacklevel=2,
         )
