@@ -270,3 +270,37 @@ async def test_idle_connection_closed_by_daemon_is_not_reused(tmp_path: Any) -> 
             assert (await docker.containers.inspect("b"))["Id"] == "x"
         nursery.cancel_scope.cancel()
     assert connections == 2
+
+
+async def test_long_batches_let_other_tasks_run(nursery: trio.Nursery) -> None:
+    """Events from one big read are cancellation points and yield to other tasks."""
+    lines = b"".join(b'{"n":%d}\n' % i for i in range(1000))
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        await stream.send_all(
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(lines), lines)
+        )
+        return True
+
+    daemon = FakeDaemon(handler, nursery)
+    turns = 0
+    consumed = 0
+
+    async def other() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await trio.lowlevel.checkpoint()
+
+    async with fake_docker(daemon, api_version="1.41") as docker:
+        async with trio.open_nursery() as inner:
+            inner.start_soon(other)
+            async for _ in docker.events():
+                consumed += 1
+            assert consumed == 1000 and turns >= 1000 // 64
+            with trio.CancelScope() as scope:
+                async for _ in docker.events():
+                    scope.cancel()  # the very next event is a cancellation point
+                    consumed += 1
+            assert consumed == 1001
+            inner.cancel_scope.cancel()
