@@ -199,7 +199,9 @@ async def test_pull_in_stream_error_raises(nursery: trio.Nursery) -> None:
 
 
 async def test_concurrent_requests(nursery: trio.Nursery) -> None:
-    """Many tasks at once each get their answer; idle connections are kept bounded."""
+    """Many tasks at once each get their answer; connections are bounded and reused."""
+    from dockproto_trio._client import MAX_CONCURRENT_REQUESTS
+    from dockproto_trio._exchange import MAX_IDLE
 
     async def handler(seen: Seen, stream: Any) -> bool:
         await trio.sleep(0)
@@ -214,11 +216,14 @@ async def test_concurrent_requests(nursery: trio.Nursery) -> None:
         async def one(i: int) -> None:
             results[f"c{i}"] = await docker.containers.inspect(f"c{i}")
 
-        async with trio.open_nursery() as inner:
-            for i in range(50):
-                inner.start_soon(one, i)
-        assert docker._pool.idle <= 6
-    assert all(results[f"c{i}"]["Id"] == f"c{i}" for i in range(50))
+        for _ in range(2):
+            async with trio.open_nursery() as inner:
+                for i in range(200):
+                    inner.start_soon(one, i)
+        assert docker._pool.idle <= MAX_IDLE
+    assert all(results[f"c{i}"]["Id"] == f"c{i}" for i in range(200))
+    # The second burst found the first burst's connections idle, and opened none.
+    assert daemon.opened <= MAX_CONCURRENT_REQUESTS
 
 
 async def test_unreachable_host_names_the_address(tmp_path: Any) -> None:
