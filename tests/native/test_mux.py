@@ -201,3 +201,50 @@ def test_demuxer_tty(native: bool) -> None:
     dm = Demuxer(tty=True, _native=native)
     assert dm.feed(b"\x01\x00\x00\x00raw") == [StreamChunk(OUT, b"\x01\x00\x00\x00raw")]
     assert dm.close() == []
+
+
+def test_one_frame_per_chunk_at_every_split(native: bool) -> None:
+    """dockerd's one-chunk-per-frame logs decode the same wherever the reads split them.
+
+    The C core steps over a chunk that holds exactly one whole frame in one go; a chunk
+    cut by a read, a chunk of two frames, or of a frame and a half, takes the general
+    path.  Both must give the same chunks, in whole feeds, frame by frame, and split
+    anywhere.
+    """
+    lines = [(1, b"a\n"), (2, b"bb\n"), (0, b""), (1, b"c" * 20), (3, b"sys\n"), (1, b"d\n")]
+    frames = [frame(s, p) for s, p in lines]
+    mixed = frames[:3] + [frames[3] + frames[4][:5], frames[4][5:] + frames[5]]
+    for pieces in (frames, mixed):
+        wire = b"".join(b"%x\r\n%s\r\n" % (len(f), f) for f in pieces) + b"0\r\n\r\n"
+        for frames_mode in (False, True):
+            want = decoder(Framing.CLOSE, Content.MUX, False, frames=frames_mode).feed(
+                b"".join(frames)
+            )
+            want_bytes = [(e.stream, e.data) for e in want]  # type: ignore[attr-defined]
+            for cut in range(len(wire) + 1):
+                dec = decoder(Framing.CHUNKED, Content.MUX, native, frames=frames_mode)
+                got = dec.feed(wire[:cut]) + dec.feed(wire[cut:])
+                assert dec.done
+                merged: list[tuple[StreamKind, bytes]] = []
+                for s, d in chunks(got):
+                    if merged and merged[-1][0] == s and not frames_mode:
+                        merged[-1] = (s, merged[-1][1] + d)
+                    else:
+                        merged.append((s, d))
+                expect = want_bytes
+                if not frames_mode:
+                    expect = []
+                    for s, d in want_bytes:
+                        if expect and expect[-1][0] == s:
+                            expect[-1] = (s, expect[-1][1] + d)
+                        else:
+                            expect.append((s, d))
+                assert merged == expect, (cut, frames_mode)
+
+
+def test_chunk_whose_frame_length_disagrees(native: bool) -> None:
+    """A chunk whose frame claims more than the chunk holds continues into the next chunk."""
+    f = frame(1, b"hello world")
+    wire = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (10, f[:10], len(f) - 10, f[10:])
+    dec = decoder(Framing.CHUNKED, Content.MUX, native)
+    assert chunks(dec.feed(wire)) == [(OUT, b"hello world")]
