@@ -213,7 +213,7 @@ def test_one_frame_per_chunk_at_every_split(native: bool) -> None:
     """
     lines = [(1, b"a\n"), (2, b"bb\n"), (0, b""), (1, b"c" * 20), (3, b"sys\n"), (1, b"d\n")]
     frames = [frame(s, p) for s, p in lines]
-    mixed = frames[:3] + [frames[3] + frames[4][:5], frames[4][5:] + frames[5]]
+    mixed = [*frames[:3], frames[3] + frames[4][:5], frames[4][5:] + frames[5]]
     for pieces in (frames, mixed):
         wire = b"".join(b"%x\r\n%s\r\n" % (len(f), f) for f in pieces) + b"0\r\n\r\n"
         for frames_mode in (False, True):
