@@ -217,18 +217,21 @@ class EventStream(Generic[T]):
         if self._done:
             await trio.lowlevel.checkpoint()
             raise StopAsyncIteration
-        exchange = await self._open()
+        exchange = self._exchange
+        if exchange is None:
+            exchange = await self._open()
         try:
             event = await exchange.next_event()
         except BaseException:
             self._done = True
             await exchange.abort()
             raise
-        if isinstance(event, (EndOfMessage, ConnectionClosed)):
+        cls = type(event)
+        if cls is EndOfMessage or cls is ConnectionClosed:
             self._done = True
             await exchange.finish()
             raise StopAsyncIteration
-        if isinstance(event, JSONMessage):
+        if cls is JSONMessage:
             if self._raise_errors:
                 exc = event.exception()
                 if exc is not None:
