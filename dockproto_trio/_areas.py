@@ -16,7 +16,6 @@ import trio
 from dockproto import (
     Change,
     ContainerSummary,
-    EndOfMessage,
     ExecInspect,
     ExecResult,
     FromBody,
@@ -34,7 +33,6 @@ from ._streams import (
     ExecStream,
     StreamContext,
     TarStream,
-    read_head,
 )
 
 if TYPE_CHECKING:
@@ -234,14 +232,7 @@ class Containers(_Area):
     async def stat_archive(self, container: str, path: str) -> dict[str, Any] | None:
         """The stat of ``path`` in the container (``HEAD .../archive``)."""
         exchange = await self._docker._start(api.containers.stat_archive(container, path))
-        try:
-            head = await read_head(exchange)
-            while not isinstance(await exchange.next_event(), EndOfMessage):
-                pass
-        except BaseException:
-            await exchange.abort()
-            raise
-        await exchange.finish()
+        head, _ = await exchange.read_all()
         return api.containers.path_stat(head)
 
     async def put_archive(

@@ -18,8 +18,6 @@ import trio
 
 import dockproto
 from dockproto import (
-    EndOfMessage,
-    ErrorResponse,
     Hijacked,
     Request,
     Response,
@@ -30,7 +28,7 @@ from dockproto import (
 from dockproto._version import CLIENT_MAX_API, negotiate, parse_api_version
 
 from ._exchange import Exchange, Pool
-from ._streams import DockerStream, EventStream, read_head
+from ._streams import DockerStream, EventStream
 from ._transport import Transport, resolve
 
 # Plain requests at once per client (more wait their turn): measured best with as many
@@ -81,15 +79,7 @@ class Docker:
         """``GET /_ping``; its head negotiates the version when none is set yet."""
         exchange = Exchange(self._pool, api.system.ping())
         await exchange.open(None)
-        try:
-            head = await read_head(exchange)
-            body = await exchange.next_event()
-            while not isinstance(await exchange.next_event(), EndOfMessage):
-                pass
-        except BaseException:
-            await exchange.abort()
-            raise
-        await exchange.finish()
+        head, (body,) = await exchange.read_all()
         assert isinstance(head, Response) and isinstance(body, Result)
         if self._api_version is None:
             self._api_version = negotiate(head, client_max=CLIENT_MAX_API)
@@ -111,21 +101,10 @@ class Docker:
         """Run a whole-answer request and return its typed value (errors raise)."""
         async with self._limiter:
             exchange = await self._start(request, body)
-            try:
-                await exchange.next_event()  # the Response head
-                event = await exchange.next_event()
-                end = await exchange.next_event()
-            except BaseException:
-                await exchange.abort()
-                raise
-            if not isinstance(end, EndOfMessage):
-                await exchange.abort()
-                raise dockproto.ProtocolError(f"unexpected {type(end).__name__}")
-            await exchange.finish()
-        if isinstance(event, ErrorResponse):
-            raise event.exception()
-        assert isinstance(event, Result)
-        return event.value
+            _, events = await exchange.read_all()
+        if len(events) != 1 or not isinstance(events[0], Result):
+            raise dockproto.ProtocolError(f"unexpected events for a whole answer: {events!r}")
+        return events[0].value
 
     def stream(
         self,
@@ -143,7 +122,7 @@ class Docker:
         """Send an upgrade request and hand back the raw stream."""
         exchange = await self._start(request)
         try:
-            head = await read_head(exchange)
+            head = await exchange.read_head()
             if isinstance(head, Hijacked):
                 return DockerStream(exchange, head)
             # A daemon that answers 200 without upgrading: output follows until close,

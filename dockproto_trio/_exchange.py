@@ -157,6 +157,31 @@ class Exchange:
             if event is not NEED_DATA:
                 return event
 
+    async def read_head(self) -> Any:
+        """Read up to the response head (or ``Hijacked``); an error status raises."""
+        event = await self.next_event()
+        if isinstance(event, dockproto.Response) and event.status_code >= 400:
+            while True:
+                err = await self.next_event()
+                if isinstance(err, dockproto.ErrorResponse):
+                    await self.finish_after_error()
+                    raise err.exception()
+        return event
+
+    async def read_all(self) -> tuple[Any, list[Any]]:
+        """The head and every event after it up to the end of the message; then the
+        connection goes back to the pool (or is closed, on any error)."""
+        events: list[Any] = []
+        try:
+            head = await self.read_head()
+            while not isinstance(event := await self.next_event(), dockproto.EndOfMessage):
+                events.append(event)
+        except BaseException:
+            await self.abort()
+            raise
+        await self.finish()
+        return head, events
+
     async def finish_after_error(self) -> None:
         """After an ``ErrorResponse``: read to its end and keep the connection if allowed."""
         try:

@@ -107,7 +107,9 @@ async def extract_items(items: Any, dest: str, *, devices: bool = False) -> list
                 src_rel = _clean_name(item.linkname)
                 src = os.path.join(root, src_rel)
                 st = os.lstat(src) if os.path.lexists(src) else None
-                if st is None or not stat.S_ISREG(st.st_mode) or not _inside(root, src):
+                # realpath: a parent of the source may be a symlink the archive made.
+                inside = _inside(root, os.path.realpath(src))
+                if st is None or not stat.S_ISREG(st.st_mode) or not inside:
                     raise UnsafeArchiveError(f"hard link {rel!r} -> {item.linkname!r} is unsafe")
                 if os.path.lexists(target):
                     os.unlink(target)

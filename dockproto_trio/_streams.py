@@ -18,7 +18,6 @@ import dockproto
 from dockproto import (
     ConnectionClosed,
     EndOfMessage,
-    ErrorResponse,
     Hijacked,
     JSONMessage,
     RawData,
@@ -32,18 +31,6 @@ from ._exchange import Exchange
 
 T = TypeVar("T")
 S = TypeVar("S", bound="EventStream[Any]")
-
-
-async def read_head(exchange: Exchange) -> Any:
-    """Read up to the response head (or ``Hijacked``); an error status raises."""
-    event = await exchange.next_event()
-    if isinstance(event, Response) and event.status_code >= 400:
-        while True:
-            err = await exchange.next_event()
-            if isinstance(err, ErrorResponse):
-                await exchange.finish_after_error()
-                raise err.exception()
-    return event
 
 
 class DockerStream:
@@ -194,7 +181,7 @@ class EventStream(Generic[T]):
         if self._exchange is None:
             self._exchange = await self._start()
             try:
-                self.response = await read_head(self._exchange)
+                self.response = await self._exchange.read_head()
             except BaseException:
                 await self._exchange.abort()
                 self._done = True

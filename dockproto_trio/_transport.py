@@ -53,6 +53,7 @@ class Transport:
                 return stream
             return await trio.open_tcp_stream(self.host, self.port)
         except (OSError, trio.BrokenResourceError) as exc:
+            exc = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc  # TLS: the SSLError
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise DockerConnectionError(self.address, reason or type(exc).__name__) from None
 
@@ -61,7 +62,9 @@ def tls_context_from_env(cert_path: str | None = None, verify: bool = True) -> s
     """An ``SSLContext`` from ``DOCKER_CERT_PATH`` (``ca.pem``, ``cert.pem``, ``key.pem``)."""
     path = cert_path or os.environ.get("DOCKER_CERT_PATH") or os.path.expanduser("~/.docker")
     ca = os.path.join(path, "ca.pem")
-    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca if verify else None)
+    # No ca.pem: verify against the system's CAs, as the docker CLI does.
+    cafile = ca if verify and os.path.exists(ca) else None
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cafile)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     if not verify:
         ctx.check_hostname = False

@@ -86,6 +86,11 @@ async def test_detach_keys(
     with trio.fail_after(30):
         async with docker.containers.attach(cid, stdin=True, detach_keys="ctrl-x") as stream:
             await stream.send_all(b"echo me\r")
+            echoed = b""
+            while b"echo me" not in echoed:  # the terminal's echo: the attach is live
+                chunk = await stream.receive()
+                assert chunk is not None
+                echoed += chunk.data
             await stream.send_all(b"\x18")
             if engine == "docker":
                 await stream.read_all()
