@@ -71,7 +71,7 @@ def _error_message(body: bytes, status_code: int) -> str:
     if text.startswith("{"):
         try:
             msg = json.loads(text).get("message")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             msg = None
         if isinstance(msg, str):
             return msg
@@ -244,6 +244,14 @@ class Connection:
         try:
             return self._h11.next_event()
         except h11.RemoteProtocolError as exc:
+            if self._eof and self._state in (State.WAITING, State.SENDING):
+                held, _ = self._h11.trailing_data
+                msg = (
+                    "the daemon closed the connection in the middle of the response head"
+                    if held
+                    else "the daemon closed the connection before answering"
+                )
+                raise self._fail(ProtocolError(msg)) from None
             raise self._fail(ProtocolError(f"malformed response: {exc}")) from None
 
     def _next_head(self) -> Any:
@@ -401,20 +409,18 @@ class Connection:
             return ErrorResponse(code, _error_message(body, code), container=req.container)
         if req.expect is Expect.TEXT:
             return Result(body.decode("utf-8", "replace"))
-        if req.expect is Expect.JSON:
-            if code == 304 or not body.strip():
-                return Result(req.parse(None))
+        value: Any = None
+        if req.expect is Expect.JSON and code != 304 and body.strip():
             try:
                 value = json.loads(body)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise self._fail(ProtocolError(f"invalid JSON in the response: {exc}")) from None
-            try:
-                return Result(req.parse(value))
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise self._fail(
-                    ProtocolError(f"unexpected JSON shape for {req.path}: {exc!r}")
-                ) from None
-        return Result(req.parse(None))
+        try:
+            return Result(req.parse(value))
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise self._fail(
+                ProtocolError(f"unexpected JSON shape for {req.path}: {exc!r}")
+            ) from None
 
     # -- cycles -----------------------------------------------------------------
 

@@ -263,6 +263,12 @@ class _RunSink:
         pass
 
 
+# A unit (one JSON line, or one whole log frame with frames=True) is held until it ends.
+# The daemon's are small (log lines are split at 16 KiB, progress messages are a few
+# hundred bytes); one that grows past 16 MiB is refused rather than held whole.
+MAX_UNIT = 16 << 20
+
+
 class _UnitSink:
     """MUX with frames=True, and JSON lines: one event per END-flagged unit."""
 
@@ -271,6 +277,7 @@ class _UnitSink:
         self._lines = lines
         self._parts: list[bytes | memoryview] = []  # pieces of the open unit, this feed
         self._held = bytearray()  # pieces of the open unit from earlier feeds
+        self._size = 0  # bytes of the open unit so far
 
     def _unit(self) -> bytes:
         parts, held = self._parts, self._held
@@ -294,9 +301,16 @@ class _UnitSink:
             end = off + spans[i + 2]
             parts.append(bytes(outmv[off:end]) if tag & _py.SPAN_OUT else inmv[off:end])
             if tag & _py.SPAN_END:
+                self._size = 0
                 ev = make(tag & _py.KIND_MASK, self._unit(), tag >> _py.POS_SHIFT)
                 if ev is not None:
                     events.append(ev)
+            else:
+                self._size += end - off
+                if self._size > MAX_UNIT:
+                    what = "JSON line" if self._lines else "log frame"
+                    msg = f"a {what} longer than {MAX_UNIT} bytes"
+                    raise ProtocolError(msg, tag >> _py.POS_SHIFT)
 
     def end_feed(self, events: list[object]) -> None:
         # The unit continues in the next feed: keep its bytes, not views of this input.

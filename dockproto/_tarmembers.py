@@ -215,12 +215,10 @@ class TarSink:
         if 0x31 <= t <= 0x36:
             size = 0
         # Positional: half the cost of keywords, paid once per member.
-        events.append(
-            TarMember(
-                name, size, mode, kind, linkname, mtime, uid, gid, uname, gname,
-                devmajor, devminor, pax,
-            )  # fmt: skip
+        member = TarMember(
+            name, size, mode, kind, linkname, mtime, uid, gid, uname, gname, devmajor, devminor, pax
         )
+        events.append(member)
 
     def _finish_meta(self, at: int) -> None:
         t, body = self._meta_type, b"".join(self._meta_parts)

@@ -109,18 +109,28 @@ class Exchange:
         """Take a connection and send the request (and its streamed body)."""
         self.stream, self.conn = await self.pool.take(api_version)
         try:
-            await self.stream.send_all(self.conn.send_request(self.request))
-            if self.request.streamed_body:
-                if isinstance(body, (bytes, bytearray, memoryview)):
-                    await self.stream.send_all(self.conn.send_body(bytes(body)))
-                elif body is not None:
-                    async for piece in body:
-                        if piece:
-                            await self.stream.send_all(self.conn.send_body(piece))
-                await self.stream.send_all(self.conn.end_body())
+            await self._send_request(body)
+        except trio.BrokenResourceError as exc:
+            await self.abort()
+            raise dockproto.ProtocolError(
+                f"the connection broke while sending the request: {exc}"
+            ) from None
         except BaseException:
             await self.abort()
             raise
+
+    async def _send_request(self, body: AsyncIterable[bytes] | bytes | None) -> None:
+        stream, conn = self.stream, self.conn
+        assert stream is not None and conn is not None
+        await stream.send_all(conn.send_request(self.request))
+        if self.request.streamed_body:
+            if isinstance(body, (bytes, bytearray, memoryview)):
+                await stream.send_all(conn.send_body(bytes(body)))
+            elif body is not None:
+                async for piece in body:
+                    if piece:
+                        await stream.send_all(conn.send_body(piece))
+            await stream.send_all(conn.end_body())
 
     async def next_event(self) -> Any:
         """The next event of the response, reading from the socket as needed."""
