@@ -157,7 +157,8 @@ class Exchange:
             try:
                 data = await stream.receive_some(self._receive_size)
             except trio.BrokenResourceError as exc:
-                raise dockproto.ProtocolError(f"the connection broke: {exc}") from None
+                reason = exc.__cause__ or exc  # a TLS alert's reason is in the cause
+                raise dockproto.ProtocolError(f"the connection broke: {reason}") from None
             if not data:
                 self._eof = True
             elif len(data) == self._receive_size and self._receive_size < MAX_RECEIVE_SIZE:

@@ -267,7 +267,14 @@ class TarStream(EventStream[Any]):
         """
         from ._extract import extract_items
 
-        return await extract_items(self, dest, devices=devices)
+        try:
+            written = await extract_items(self, dest, devices=devices)
+            async for _ in self:  # to the end of the response: the connection is reused
+                pass
+        except BaseException:
+            await self.aclose()
+            raise
+        return written
 
 
 class _RawIter:

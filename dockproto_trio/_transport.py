@@ -49,7 +49,11 @@ class Transport:
                 stream = await trio.open_ssl_over_tcp_stream(
                     self.host, self.port, ssl_context=self.ssl_context, https_compatible=True
                 )
-                await stream.do_handshake()
+                try:
+                    await stream.do_handshake()
+                except BaseException:
+                    await trio.aclose_forcefully(stream)  # a refused handshake keeps no socket
+                    raise
                 return stream
             return await trio.open_tcp_stream(self.host, self.port)
         except (OSError, trio.BrokenResourceError) as exc:
