@@ -121,13 +121,19 @@ ESCAPES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize("fmt", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT], ids=["gnu", "pax"])
-@pytest.mark.parametrize("case", sorted(ESCAPES))
+# pax records exist in pax archives only: the pax- cases go with that format alone.
+ESCAPE_RUNS = [
+    pytest.param(case, fmt, id=f"{case}-{name}")
+    for case in sorted(ESCAPES)
+    for fmt, name in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax"))
+    if not (case.startswith("pax-") and fmt != tarfile.PAX_FORMAT)
+]
+
+
+@pytest.mark.parametrize("case,fmt", ESCAPE_RUNS)
 async def test_escaping_archive_is_refused(case: str, fmt: int, tmp_path: Any) -> None:
     """A member that would land outside dest (or go through a link) is refused, and
     nothing outside dest changes."""
-    if case.startswith("pax-") and fmt != tarfile.PAX_FORMAT:
-        pytest.skip("pax records exist in pax archives only")
     world = World(str(tmp_path))
     data = build(ESCAPES[case](world.out), fmt)
     with pytest.raises(UnsafeArchiveError):
