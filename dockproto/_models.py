@@ -210,9 +210,7 @@ class Vol:
 
 
 @dataclass(frozen=True, slots=True)
-class Mount:
-    """Bind-mount ``host_path`` (made absolute against the cwd at the call) read-write."""
-
+class _HostBind:
     host_path: str
     container_path: str
 
@@ -220,23 +218,24 @@ class Mount:
         _check_bind_path(self.host_path)
         _check_bind_path(self.container_path)
 
-    def to_bind(self) -> str:
-        return f"{os.path.abspath(self.host_path)}:{self.container_path}"
+    def _bind(self, suffix: str) -> str:
+        return f"{os.path.abspath(self.host_path)}:{self.container_path}{suffix}"
 
 
 @dataclass(frozen=True, slots=True)
-class MountRO:
-    """As ``Mount``, read-only inside the container."""
-
-    host_path: str
-    container_path: str
-
-    def __post_init__(self) -> None:
-        _check_bind_path(self.host_path)
-        _check_bind_path(self.container_path)
+class Mount(_HostBind):
+    """Bind-mount ``host_path`` (made absolute against the cwd at the call) read-write."""
 
     def to_bind(self) -> str:
-        return f"{os.path.abspath(self.host_path)}:{self.container_path}:ro"
+        return self._bind("")
+
+
+@dataclass(frozen=True, slots=True)
+class MountRO(_HostBind):
+    """As ``Mount``, read-only inside the container."""
+
+    def to_bind(self) -> str:
+        return self._bind(":ro")
 
 
 Bind = Vol | Mount | MountRO
