@@ -89,8 +89,6 @@ class Containers(_Area):
         """Create a container; returns its id.  Keywords as ``dockproto.api.containers.create``."""
         cid: str = await self._docker.request(api.containers.create(image, cmd, **kwargs))
         self._docker.remember_tty(cid, bool(kwargs.get("tty", False)))
-        if kwargs.get("name"):
-            self._docker.remember_tty(str(kwargs["name"]), bool(kwargs.get("tty", False)))
         return cid
 
     async def inspect(self, container: str, size: bool = False) -> dict[str, Any]:

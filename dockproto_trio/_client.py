@@ -8,6 +8,7 @@ of the client's maximum and the daemon's, unless ``api_version`` or
 
 from __future__ import annotations
 
+import collections
 import os
 import ssl
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
@@ -35,6 +36,8 @@ from ._transport import Transport, resolve
 # idle connections kept (200 concurrent inspects: 0.079 s against 0.116 s with 128
 # requests and 6 idle), and far below the default limit of 1,024 open files.
 MAX_CONCURRENT_REQUESTS = 64
+# TTY settings remembered per container id.
+MAX_TTY_CACHE = 1024
 
 
 class Docker:
@@ -43,13 +46,12 @@ class Docker:
     def __init__(self, transport: Transport, *, api_version: str | None = None) -> None:
         self.transport = transport
         self._pool = Pool(transport)
-        self._pinned = api_version
         if api_version is not None:
             parse_api_version(api_version)
         self._api_version: str | None = api_version
         self._negotiate_lock = trio.Lock()
         self._limiter = trio.CapacityLimiter(MAX_CONCURRENT_REQUESTS)
-        self._tty: dict[str, bool] = {}
+        self._tty: collections.OrderedDict[str, bool] = collections.OrderedDict()
         from ._areas import Containers, Exec, Images, Networks, Volumes
 
         self.containers = Containers(self)
@@ -169,18 +171,24 @@ class Docker:
         return self.stream(api.system.events(since, until, filters), values=True)
 
     # -- TTY settings, learnt once per container --------------------------------
+    # Keyed by full container id only: a name can be given to another container later.
+    # Bounded (least recently used out), like every other store of the client.
 
-    def remember_tty(self, container: str, tty: bool) -> None:
-        self._tty[container] = tty
+    def remember_tty(self, container_id: str, tty: bool) -> None:
+        self._tty[container_id] = tty
+        self._tty.move_to_end(container_id)
+        while len(self._tty) > MAX_TTY_CACHE:
+            self._tty.popitem(last=False)
 
     async def container_tty(self, container: str) -> bool:
         """The container's TTY setting: from ``create``, else one ``inspect`` (cached)."""
         if container in self._tty:
+            self._tty.move_to_end(container)
             return self._tty[container]
         info = await self.request(api.containers.inspect(container))
         tty = bool((info.get("Config") or {}).get("Tty"))
-        self._tty[container] = tty
-        self._tty[str(info.get("Id", container))] = tty
+        if info.get("Id"):
+            self.remember_tty(str(info["Id"]), tty)
         return tty
 
     # -- lifetime ---------------------------------------------------------------

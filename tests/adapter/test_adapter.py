@@ -157,7 +157,8 @@ async def test_logs_stream_and_cut_off(nursery: trio.Nursery) -> None:
 
 
 async def test_tty_learnt_from_one_inspect(nursery: trio.Nursery) -> None:
-    """Without a hint, the TTY setting comes from one inspect, cached for the id."""
+    """Without a hint, the TTY setting comes from one inspect, cached for the full id
+    (never for a name, which may be given to another container later)."""
 
     async def handler(seen: Seen, stream: Any) -> bool:
         if seen.target.endswith("/json"):
@@ -169,12 +170,14 @@ async def test_tty_learnt_from_one_inspect(nursery: trio.Nursery) -> None:
 
     daemon = FakeDaemon(handler, nursery)
     async with fake_docker(daemon, api_version="1.41") as docker:
-        for _ in range(2):
-            data = b"".join([c.data async for c in docker.containers.logs("c1")])
+        for ref in ("c1", "c1full", "c1"):
+            data = b"".join([c.data async for c in docker.containers.logs(ref)])
             assert data == b"\x01\x00\x00\x00raw tty bytes"
     assert [s.target.split("?")[0] for s in daemon.seen] == [
         "/v1.41/containers/c1/json",
         "/v1.41/containers/c1/logs",
+        "/v1.41/containers/c1full/logs",
+        "/v1.41/containers/c1/json",
         "/v1.41/containers/c1/logs",
     ]
 
