@@ -38,20 +38,12 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 from record import Engine  # noqa: E402
+from report import ORDER as CLIENTS  # noqa: E402  (one list of clients, the report's)
 
 PROJECT_PY = os.path.join(ROOT, ".venv", "bin", "python")
 BENCH_PY = os.path.join(HERE, ".venv", "bin", "python")
 CLI = os.environ.get("DOCKPROTO_BENCH_CLI", "/usr/local/bin/docker")
 TIME = "/usr/bin/time"  # GNU time (Debian: time), for the CLI's peak RSS
-CLIENTS = ["raw", "dockproto", "docker-py", "aiodocker", "cli"]
-NAMES = {
-    "raw": "raw socket read",
-    "dockproto": "dockproto_trio",
-    "docker-py": "docker-py",
-    "aiodocker": "aiodocker",
-    "cli": "docker CLI",
-}
-PEERS = ["docker-py", "aiodocker", "cli"]
 REPLAY = ["logs", "attach", "export", "exportraw", "events", "logs1g", "attach1g"]
 LIVE = ["inspect", "inspect200", "lifecycle", "exec", "follow"]
 # Which clients run which case (the others are not applicable, e.g. no raw "limit" for
