@@ -115,6 +115,15 @@ class Connection:
         return self._state
 
     @property
+    def streaming(self) -> bool:
+        """True while a streamed body or a hijacked stream is being read.
+
+        Such bytes go to the stream decoders, which copy what they keep: the caller may
+        reuse the buffer it passed to ``receive_data`` as soon as that returns.
+        """
+        return self._state is State.BODY_STREAM or self._state is State.HIJACKED
+
+    @property
     def reusable(self) -> bool:
         """True when the finished cycle allows another request on this connection."""
         return self._state is State.DONE and self._reusable
@@ -198,8 +207,11 @@ class Connection:
 
     # -- receiving --------------------------------------------------------------
 
-    def receive_data(self, data: bytes) -> None:
-        """Bytes read from the socket; ``b""`` means the peer closed."""
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Bytes read from the socket; ``b""`` means the peer closed.
+
+        Nothing keeps a reference to ``data``: it is copied where it must outlive the call.
+        """
         if self._state is State.ERROR:
             raise ProtocolError("the connection is in an error state")
         if not data:
@@ -210,9 +222,9 @@ class Connection:
             if data and self._error is None:
                 self._feed(self._decoder, data)
             return
-        self._h11.receive_data(data)
+        self._h11.receive_data(data if type(data) is bytes else bytes(data))
 
-    def _feed(self, decoder: BodyDecoder, data: bytes) -> None:
+    def _feed(self, decoder: BodyDecoder, data: bytes | bytearray | memoryview) -> None:
         # Bad bytes must not cost the good ones before them: the events decoded before
         # the fault are delivered first, and the error is raised after them.
         try:

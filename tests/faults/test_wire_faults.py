@@ -577,3 +577,88 @@ async def test_close_before_answering_says_so() -> None:
                 dockproto.ProtocolError, match="closed the connection before answering"
             ):
                 await docker.containers.inspect("c1")
+
+
+# -- large streams: the reused read buffer --------------------------------------------
+
+
+def _big_mux() -> bytes:
+    """~6 MiB of frames on both streams, every payload different (sizes 1 B to 64 KiB)."""
+    out = []
+    for i in range(400):
+        size = 1 + (i * 7919) % 65536
+        out.append(frame(1 + i % 3 // 2, bytes((i + k) % 251 for k in range(251)) * (size // 251)
+                         + bytes([i % 256]) * (size % 251)))  # fmt: skip
+    return b"".join(out)
+
+
+def _big_tar() -> bytes:
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for i in range(300):
+            data = bytes((i * 31 + k) % 256 for k in range(256)) * (1 + i * 37 % 200)
+            info = tarfile.TarInfo(f"d/{i}")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("tcp", [False, True], ids=["unix", "tcp"])
+@pytest.mark.parametrize("what", ["logs", "attach", "export", "events"])
+async def test_large_streams_arrive_intact_through_the_reused_buffer(what: str, tcp: bool) -> None:
+    """Streams that keep filling reads switch to one reused buffer: every byte arrives
+    once, in order, and the next call on a kept connection still works."""
+    mux, tar = _big_mux(), _big_tar()
+    lines = b"".join(b'{"id":%d,"pad":"%s"}\n' % (i, b"p" * (i % 900)) for i in range(12000))
+    pieces = {"logs": mux, "attach": mux, "export": tar, "events": lines}
+    body = pieces[what]
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        w = endpoint(seen.target)
+        if w == "version":
+            await stream.send_all(json_answer(VERSION))
+            return True
+        if w == "attach":
+            await stream.send_all(UPGRADED + body)
+            return False
+        await stream.send_all(CHUNKED_HEAD)
+        for i in range(0, len(body), 100_000):  # chunks that cut frames and headers
+            await stream.send_all(chunk(body[i : i + 100_000]))
+        await stream.send_all(b"0\r\n\r\n")
+        return True
+
+    before = len(open_fds())
+    async with serve(handler, tcp=tcp) as d:
+        async with dockproto_trio.open_docker(d.host, api_version="1.41", tls=False) as docker:
+            if what == "attach":
+                async with docker.containers.attach("c1", tty=False) as s:
+                    out, err = await s.collect()
+                    used = s._exchange._buffer is not None
+                want = dockproto.Demuxer().feed(mux)
+                assert out == b"".join(c.data for c in want if c.stream == 1)
+                assert err == b"".join(c.data for c in want if c.stream == 2)
+            elif what == "logs":
+                async with docker.containers.logs("c1", tty=False) as logs:
+                    got = [c async for c in logs]
+                    assert logs._exchange is not None
+                    used = logs._exchange._buffer is not None
+                assert joined(got) == joined(dockproto.Demuxer().feed(mux))
+            elif what == "export":
+                async with docker.containers.export("c1") as t:
+                    got = [item async for item in t]
+                    assert t._exchange is not None
+                    used = t._exchange._buffer is not None
+                reader = dockproto.TarReader()
+                assert joined(got) == joined(reader.feed(tar) + reader.close())
+            else:
+                async with docker.events() as events:
+                    got = [e async for e in events]
+                    assert events._exchange is not None
+                    used = events._exchange._buffer is not None
+                assert got == [json.loads(line) for line in lines.splitlines()]
+            assert used, "the stream never switched to the reused buffer"
+            assert (await docker.version()).version == "20.10.24"
+    assert len(open_fds()) == before
