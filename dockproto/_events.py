@@ -10,7 +10,7 @@ body goes ``Response`` -> items (``StreamChunk``, ``JSONMessage``, ``TarMember``
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any
 
 from ._errors import DockerError, StreamError, error_for_status
@@ -159,6 +159,56 @@ class TarData:
     """A span of the current member's data."""
 
     data: bytes
+
+
+def _unfrozen(cls: type) -> Any:
+    """A plain (not frozen) slots dataclass with ``cls``'s fields, all positional.
+
+    Its instances have ``cls``'s memory layout, so one built by it can become a ``cls``
+    by assigning ``__class__``: a genuine frozen instance, built at the cost of plain
+    attribute stores.  (A frozen dataclass's ``__init__`` stores each field through
+    ``object.__setattr__``: 1.4 us for a ``TarMember`` against 0.4 us this way.)
+    """
+    return make_dataclass(
+        f"_{cls.__name__}Init", [(f.name, f.type) for f in fields(cls)], slots=True
+    )
+
+
+_TarMemberInit = _unfrozen(TarMember)
+"""Call positionally with every ``TarMember`` field, then set ``__class__ = TarMember``."""
+_TarDataInit = _unfrozen(TarData)
+"""Call with the data, then set ``__class__ = TarData``."""
+
+
+def _tar_member(
+    name: str,
+    size: int,
+    mode: int,
+    type: TarType,
+    linkname: str,
+    mtime: float,
+    uid: int,
+    gid: int,
+    uname: str,
+    gname: str,
+    devmajor: int,
+    devminor: int,
+    pax: dict[str, str],
+) -> TarMember:
+    """``TarMember(...)`` with every field given, about 3.5 times cheaper (the readers'
+    hot path inlines these two lines)."""
+    m = _TarMemberInit(
+        name, size, mode, type, linkname, mtime, uid, gid, uname, gname, devmajor, devminor, pax
+    )
+    m.__class__ = TarMember
+    return m  # type: ignore[no-any-return]
+
+
+def _tar_data(data: bytes) -> TarData:
+    """``TarData(data)``, cheaper."""
+    d = _TarDataInit(data)
+    d.__class__ = TarData
+    return d  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,84 @@
+"""The cheap constructors of TarMember / TarData build genuine frozen instances."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import io
+import pickle
+import tarfile
+
+import pytest
+
+from dockproto import TarReader
+from dockproto._events import (
+    TarData,
+    TarMember,
+    TarType,
+    _tar_data,
+    _tar_member,
+    _TarDataInit,
+    _TarMemberInit,
+)
+
+ARGS = ("d/f", 12, 0o644, TarType.FILE, "", 1_700_000_000, 1000, 1000, "u", "g", 0, 0)
+
+
+def test_twins_have_the_public_fields() -> None:
+    """The unfrozen twins mirror the fields (names, order) and slots of the public classes."""
+    for public, twin in ((TarMember, _TarMemberInit), (TarData, _TarDataInit)):
+        assert [f.name for f in dataclasses.fields(twin)] == [
+            f.name for f in dataclasses.fields(public)
+        ]
+        assert twin.__slots__ == public.__slots__
+
+
+def test_fast_tar_member_is_a_frozen_tar_member() -> None:
+    fast = _tar_member(*ARGS, {"k": "v"})
+    slow = TarMember(*ARGS, {"k": "v"})
+    assert type(fast) is TarMember and isinstance(fast, TarMember)
+    assert fast == slow and repr(fast) == repr(slow)
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+    assert not hasattr(fast, "__dict__")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.name = "other"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del fast.size
+    with pytest.raises(TypeError):  # the pax dict makes both unhashable, alike
+        hash(slow)
+    with pytest.raises(TypeError):
+        hash(fast)
+    assert pickle.loads(pickle.dumps(fast)) == slow
+    assert copy.deepcopy(fast) == slow
+    assert dataclasses.replace(fast, name="x") == TarMember("x", *ARGS[1:], {"k": "v"})
+    # hashable when its fields are (a frozen dataclass hashes its fields)
+    a = _tar_member(*ARGS, {})
+    object.__setattr__(a, "pax", ())
+    b = TarMember(*ARGS, {})
+    object.__setattr__(b, "pax", ())
+    assert hash(a) == hash(b)
+
+
+def test_fast_tar_data_is_a_frozen_tar_data() -> None:
+    fast, slow = _tar_data(b"abc"), TarData(b"abc")
+    assert type(fast) is TarData and fast == slow and repr(fast) == repr(slow)
+    assert hash(fast) == hash(slow)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.data = b""  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(fast)) == slow
+
+
+def test_tar_reader_events_are_frozen() -> None:
+    """The reader's hot path builds its events the cheap way: they are the real classes."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        ti = tarfile.TarInfo("f")
+        ti.size = 3
+        tf.addfile(ti, io.BytesIO(b"abc"))
+    member, data, *_ = TarReader().feed(buf.getvalue())
+    assert type(member) is TarMember and type(data) is TarData
+    assert member == TarMember("f", 3, 0o644, TarType.FILE, uname="", gname="")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        member.size = 4  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        data.data = b""  # type: ignore[misc]
