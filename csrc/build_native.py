@@ -49,9 +49,11 @@ enum dp_error {
     DP_E_CHUNK_LINE = 4, DP_E_CHUNK_CRLF = 5, DP_E_BODY_CUT = 6, DP_E_BODY_SHORT = 7,
     DP_E_MUX_STREAM = 8, DP_E_MUX_HEADER = 9, DP_E_MUX_CUT = 10, DP_E_TAR_CHECKSUM = 11,
     DP_E_TAR_SIZE = 12, DP_E_TAR_ZERO = 13, DP_E_TAR_CUT = 14, DP_E_TAR_NO_END = 15,
-    DP_E_TAR_TRAILING = 16
+    DP_E_TAR_TRAILING = 16, DP_E_TAR_FIELD = 17, DP_E_TAR_DEVICE = 18
 };
-enum dp_limits { DP_MAX_LINE = 4096, DP_MIN_OUT = 512, DP_BIG_PIECE = 4096 };
+enum dp_limits {
+    DP_MAX_LINE = 4096, DP_MIN_OUT = 512, DP_BIG_PIECE = 4096, DP_TAR_RECORD = 64
+};
 
 typedef struct dp_span { uint64_t tag; uint64_t off; uint64_t len; } dp_span;
 typedef struct dp_result { size_t consumed; size_t nspans; size_t out_len; } dp_result;

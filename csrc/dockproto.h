@@ -52,7 +52,7 @@ enum dp_span_bits {
 enum dp_kind {
     DP_K_DATA = 1,
     DP_K_LINE = 1,
-    DP_K_TAR_HEADER = 1, /* one whole 512-byte header block */
+    DP_K_TAR_HEADER = 1, /* a header's record (in the output; layout in tar.c) */
     DP_K_TAR_DATA = 2,   /* a piece of the current member's data */
     DP_K_TAR_EOA = 3     /* the two zero blocks were read (len 0) */
 };
@@ -75,15 +75,23 @@ enum dp_error {
     DP_E_TAR_ZERO = 13,      /* a header after a single zero block */
     DP_E_TAR_CUT = 14,       /* body ended mid-member (header, data or padding) */
     DP_E_TAR_NO_END = 15,    /* body ended without the two end-of-archive blocks */
-    DP_E_TAR_TRAILING = 16   /* non-zero bytes after the end-of-archive blocks */
+    DP_E_TAR_TRAILING = 16,  /* non-zero bytes after the end-of-archive blocks */
+    DP_E_TAR_FIELD = 17,     /* header mode, uid, gid or mtime not a number */
+    DP_E_TAR_DEVICE = 18     /* header devmajor/devminor not a number (a device member) */
 };
 
 /* Limits.  4 KiB for a chunk-size line with its extensions (and for each trailer
  * line): real chunk lines are under 20 bytes.  2**40 bytes (1 TiB) for one chunk:
  * more is a corrupt or hostile size line.  DP_MIN_OUT: the output must take one tar
- * header block.  DP_BIG_PIECE: a continuing piece of 4 KiB or more is pointed at, not
- * copied; below that one memcpy is cheaper than one more part for Python to join. */
-enum dp_limits { DP_MAX_LINE = 4096, DP_MIN_OUT = 512, DP_BIG_PIECE = 4096 };
+ * header's record (DP_TAR_RECORD bytes of numbers, then at most 419 bytes of names).
+ * DP_BIG_PIECE: a continuing piece of 4 KiB or more is pointed at, not copied; below
+ * that one memcpy is cheaper than one more part for Python to join. */
+enum dp_limits {
+    DP_MAX_LINE = 4096,
+    DP_MIN_OUT = 512,
+    DP_BIG_PIECE = 4096,
+    DP_TAR_RECORD = 64
+};
 
 typedef struct dp_span {
     uint64_t tag; /* kind | flags | end position << DP_POS_SHIFT */
@@ -223,7 +231,7 @@ static inline size_t dp_emit(dp_call *c, uint32_t kind, size_t off, size_t n, in
     return n;
 }
 
-/* Add a span copied from st-owned bytes (a tar header block) into the output. */
+/* Add a span copied from bytes the caller owns (a tar header record) into the output. */
 int dp_emit_copy(dp_call *c, uint32_t kind, const uint8_t *src, size_t n, uint64_t end_pos);
 /* Mark the open span as ending its unit, and close it. */
 void dp_end_unit(dp_call *c);

@@ -14,9 +14,31 @@
  * after the second zero block (only zero bytes may follow: tarfile pads to 10 KiB
  * records).  A zero block followed by a header is an error (as Go reads it).
  *
- * Python parses the header fields and the pax/GNU long-name bodies.  A pax 'x'
- * header may set "size" for the next member, so the walk stops right after an 'x'
- * member's data: the caller sets dp_body.tar_next_size before calling again.
+ * The numeric fields of a member's header are parsed and checked here too (mode, uid,
+ * gid, mtime; devmajor/devminor for devices '3'/'4'), so that Python builds a member
+ * from integers: the header span points into the output at a record, not at the block:
+ *
+ *      0  size      u64 little-endian, the size field as the header has it (the walk
+ *                   may use another: a pax "size" before, or 0 for types '1'-'6')
+ *      8  mode, 16 uid, 24 gid, 32 mtime, 40 devmajor, 48 devminor   u64 LE each
+ *                   (0 for a meta member, 'x' 'g' 'L' 'K'; devmajor/devminor 0
+ *                   unless the type is '3' or '4')
+ *     56  typeflag  u8
+ *     57  lengths   u8 each: name, linkname, uname, gname, prefix (NUL-terminated
+ *                   within their fields; prefix 0 unless the magic is "ustar\0";
+ *                   all 0 for a meta member)
+ *     62  zero      2 bytes
+ *     64  the bytes of name, linkname, uname, gname and prefix, in that order
+ *
+ * At most 64 + 419 bytes: less than the 512 input bytes of the block, so an output
+ * of the input's size plus DP_MIN_OUT never runs out.  Numbers are octal or GNU
+ * base-256 (not negative, below 2**63), exactly as Python's tar_number reads them; a
+ * bad one is DP_E_TAR_FIELD (DP_E_TAR_DEVICE for devmajor/devminor) at the end of the
+ * header block (where the header's span would have ended).
+ *
+ * Python decodes the texts and the pax/GNU long-name bodies.  A pax 'x' header may set
+ * "size" for the next member, so the walk stops right after an 'x' member's data: the
+ * caller sets dp_body.tar_next_size before calling again.
  */
 #define DP_INTERNAL
 #include "dockproto.h"
@@ -70,18 +92,75 @@ static int checksum_ok(const uint8_t *b)
     return stored == usum || (int64_t)stored == ssum;
 }
 
-static int size_field(const uint8_t *f, uint64_t *v)
+/* A numeric field: octal, or GNU base-256 (byte 0 & 0x80) if not negative (0x40) and
+ * under 2**63.  Returns 0 when it is not a number (exactly as Python's tar_number). */
+static int number(const uint8_t *f, size_t n, uint64_t *v)
 {
-    if (!(f[0] & 0x80)) return octal(f, 12, v);
+    if (!(f[0] & 0x80)) return octal(f, n, v);
     if (f[0] & 0x40) return 0; /* negative */
     uint64_t x = f[0] & 0x3f;
-    for (size_t i = 1; i < 12; i++) {
+    for (size_t i = 1; i < n; i++) {
         if (x >> 55) return 0;
         x = (x << 8) | f[i];
     }
-    if (x > DP_MAX_SIZE) return 0;
     *v = x;
     return 1;
+}
+
+static int size_field(const uint8_t *f, uint64_t *v)
+{
+    return number(f, 12, v) && *v <= DP_MAX_SIZE;
+}
+
+/* Bytes before the first NUL of a text field. */
+static size_t text_len(const uint8_t *f, size_t n)
+{
+    const uint8_t *z = memchr(f, 0, n);
+    return z ? (size_t)(z - f) : n;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (size_t i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The record of a member's header (layout at the top); returns its length, or 0 with
+ * st->error set when a numeric field is bad. */
+static size_t record(dp_body *st, const uint8_t *b, uint32_t t, uint64_t size, uint8_t *r,
+                     uint64_t end_pos)
+{
+    memset(r, 0, DP_TAR_RECORD);
+    put64(r, size);
+    r[56] = (uint8_t)t;
+    if (is_meta(t)) return DP_TAR_RECORD;
+    uint64_t mode, uid, gid, mtime, major = 0, minor = 0;
+    if (!number(b + 100, 8, &mode) || !number(b + 108, 8, &uid) ||
+        !number(b + 116, 8, &gid) || !number(b + 136, 12, &mtime)) {
+        dp_fail(st, DP_E_TAR_FIELD, end_pos);
+        return 0;
+    }
+    if ((t == '3' || t == '4') && (!number(b + 329, 8, &major) || !number(b + 337, 8, &minor))) {
+        dp_fail(st, DP_E_TAR_DEVICE, end_pos);
+        return 0;
+    }
+    put64(r + 8, mode);
+    put64(r + 16, uid);
+    put64(r + 24, gid);
+    put64(r + 32, mtime);
+    put64(r + 40, major);
+    put64(r + 48, minor);
+    /* name 0+100, linkname 157+100, uname 265+32, gname 297+32, prefix 345+155 */
+    static const uint16_t at[5] = {0, 157, 265, 297, 345};
+    static const uint8_t width[5] = {100, 100, 32, 32, 155};
+    int ustar = memcmp(b + 257, "ustar", 6) == 0; /* with its NUL */
+    size_t len = DP_TAR_RECORD;
+    for (size_t i = 0; i < 5; i++) {
+        size_t k = (i < 4 || ustar) ? text_len(b + at[i], width[i]) : 0;
+        r[57 + i] = (uint8_t)k;
+        memcpy(r + len, b + at[i], k);
+        len += k;
+    }
+    return len;
 }
 
 static void push_eoa(dp_call *c, uint64_t end_pos)
@@ -93,10 +172,9 @@ static void push_eoa(dp_call *c, uint64_t end_pos)
     c->open = 0;
 }
 
-/* A whole block b.  in_off is its offset in the input, or SIZE_MAX when it was
- * gathered into st->block.  The caller checked there is room for one span and,
- * for a gathered block, 512 output bytes. */
-static void block(dp_body *st, dp_call *c, const uint8_t *b, size_t in_off, uint64_t end_pos)
+/* A whole block b (in the input, or gathered into st->block).  The caller checked
+ * there is room for one span and DP_MIN_OUT output bytes. */
+static void block(dp_body *st, dp_call *c, const uint8_t *b, uint64_t end_pos)
 {
     if (all_zero(b)) {
         if (++st->zeros == 2) {
@@ -119,17 +197,15 @@ static void block(dp_body *st, dp_call *c, const uint8_t *b, size_t in_off, uint
         return;
     }
     uint32_t t = b[156];
+    uint8_t rec[DP_TAR_RECORD + 419];
+    size_t n = record(st, b, t, size, rec, end_pos);
+    if (!n) return;
     if (!is_meta(t) && st->tar_next_size >= 0) {
         size = (uint64_t)st->tar_next_size;
         st->tar_next_size = -1;
     }
     if (t >= '1' && t <= '6') size = 0;
-    if (in_off == SIZE_MAX) {
-        dp_emit_copy(c, DP_K_TAR_HEADER, b, 512, end_pos);
-    } else {
-        dp_emit(c, DP_K_TAR_HEADER, in_off, 512, 0);
-        c->open = 0;
-    }
+    dp_emit_copy(c, DP_K_TAR_HEADER, rec, n, end_pos);
     st->member_type = t;
     st->member_left = size;
     st->pad_left = (uint32_t)((512 - size % 512) % 512);
@@ -149,22 +225,24 @@ size_t dp_tar_take(dp_body *st, dp_call *c, size_t off, size_t n)
                 break;
             }
             if (st->block_len == 0) st->block_start = c->base + i;
-            if (st->block_len == 0 && end - i >= 512) {
-                i += 512;
-                block(st, c, in + i - 512, i - 512, c->base + i);
-            } else {
+            {
                 size_t k = 512 - st->block_len;
                 if (k > end - i) k = end - i;
-                if (k + st->block_len == 512 && c->out_cap - c->out_len < 512) {
-                    c->stop = 1;
+                if (k + st->block_len == 512 && c->out_cap - c->out_len < DP_MIN_OUT) {
+                    c->stop = 1; /* no room for the record of a whole block */
                     break;
                 }
-                memcpy(st->block + st->block_len, in + i, k);
-                st->block_len += (uint32_t)k;
-                i += k;
-                if (st->block_len == 512) {
-                    st->block_len = 0;
-                    block(st, c, st->block, SIZE_MAX, c->base + i);
+                if (k == 512) {
+                    i += 512;
+                    block(st, c, in + i - 512, c->base + i);
+                } else {
+                    memcpy(st->block + st->block_len, in + i, k);
+                    st->block_len += (uint32_t)k;
+                    i += k;
+                    if (st->block_len == 512) {
+                        st->block_len = 0;
+                        block(st, c, st->block, c->base + i);
+                    }
                 }
             }
             if (st->error) c->stop = 1;

@@ -17,6 +17,7 @@ The constants below are the header's enums; a test checks they match.
 from __future__ import annotations
 
 import re
+import struct
 
 # enum dp_framing, dp_content
 CHUNKED, LENGTH, CLOSE = 0, 1, 2
@@ -26,7 +27,7 @@ KIND_MASK, SPAN_END, SPAN_CONT, SPAN_OUT, POS_SHIFT = 0x0F, 0x10, 0x20, 0x40, 8
 K_DATA = K_LINE = K_TAR_HEADER = 1
 K_TAR_DATA, K_TAR_EOA = 2, 3
 # enum dp_limits
-MAX_LINE, MIN_OUT, BIG_PIECE = 4096, 512, 4096
+MAX_LINE, MIN_OUT, BIG_PIECE, TAR_RECORD = 4096, 512, 4096, 64
 MAX_CHUNK = 1 << 40
 MAX_TAR_SIZE = 1 << 62
 
@@ -35,7 +36,7 @@ OK = 0
 E_ARGS, E_CHUNK_SIZE, E_CHUNK_TOO_BIG, E_CHUNK_LINE, E_CHUNK_CRLF = 1, 2, 3, 4, 5
 E_BODY_CUT, E_BODY_SHORT, E_MUX_STREAM, E_MUX_HEADER, E_MUX_CUT = 6, 7, 8, 9, 10
 E_TAR_CHECKSUM, E_TAR_SIZE, E_TAR_ZERO, E_TAR_CUT, E_TAR_NO_END = 11, 12, 13, 14, 15
-E_TAR_TRAILING = 16
+E_TAR_TRAILING, E_TAR_FIELD, E_TAR_DEVICE = 16, 17, 18
 
 MESSAGES: dict[int, str] = {
     E_ARGS: "internal error: bad arguments to the stream decoder",
@@ -54,6 +55,8 @@ MESSAGES: dict[int, str] = {
     E_TAR_CUT: "tar archive cut off mid-member",
     E_TAR_NO_END: "tar archive ended without its end-of-archive blocks",
     E_TAR_TRAILING: "non-zero bytes after the tar end-of-archive blocks",
+    E_TAR_FIELD: "bad tar header field (mode, uid, gid or mtime)",
+    E_TAR_DEVICE: "bad tar header field devmajor/devminor",
 }
 
 # Chunked framing states (body.c)
@@ -120,7 +123,7 @@ class _Call:
         return n
 
     def emit_copy(self, kind: int, block: bytes, end_pos: int) -> bool:
-        """``dp_emit_copy``: a span of st-owned bytes, copied into the output."""
+        """``dp_emit_copy``: a span of bytes we own (a tar header record), copied out."""
         if len(self.spans) == 3 * self.max_spans or self.out_cap - len(self.out) < len(block):
             self.stop = True
             return False
@@ -398,20 +401,20 @@ class PyBody:
                     break
                 if not self.block:
                     self.block_start = c.base + i
-                if not self.block and end - i >= 512:
+                k = min(512 - len(self.block), end - i)
+                if k + len(self.block) == 512 and c.out_cap - len(c.out) < MIN_OUT:
+                    c.stop = True  # no room for the record of a whole block
+                    break
+                if k == 512:
                     i += 512
-                    self._block(c, bytes(mv[i - 512 : i]), i - 512, c.base + i)
+                    self._block(c, bytes(mv[i - 512 : i]), c.base + i)
                 else:
-                    k = min(512 - len(self.block), end - i)
-                    if k + len(self.block) == 512 and c.out_cap - len(c.out) < 512:
-                        c.stop = True
-                        break
                     self.block += mv[i : i + k]
                     i += k
                     if len(self.block) == 512:
                         blk = bytes(self.block)
                         self.block.clear()
-                        self._block(c, blk, -1, c.base + i)
+                        self._block(c, blk, c.base + i)
                 if self.error:
                     c.stop = True
             elif state == T_DATA:
@@ -442,7 +445,7 @@ class PyBody:
                 i = end
         return i - off
 
-    def _block(self, c: _Call, b: bytes, in_off: int, end_pos: int) -> None:
+    def _block(self, c: _Call, b: bytes, end_pos: int) -> None:
         if b == _ZERO_BLOCK:
             self.zeros += 1
             if self.zeros == 2:
@@ -461,16 +464,15 @@ class PyBody:
             self.fail(E_TAR_SIZE, self.block_start)
             return
         t = b[156]
+        rec = self._record(b, t, size, end_pos)
+        if rec is None:
+            return
         if t not in _META and self.tar_next_size >= 0:
             size = self.tar_next_size
             self.tar_next_size = -1
         if 0x31 <= t <= 0x36:  # '1'-'6' carry no data
             size = 0
-        if in_off < 0:
-            c.emit_copy(K_TAR_HEADER, b, end_pos)
-        else:
-            c.emit(K_TAR_HEADER, in_off, 512, False)
-            c.open = False
+        c.emit_copy(K_TAR_HEADER, rec, end_pos)
         self.member_type = t
         self.member_left = size
         self.pad_left = -size % 512
@@ -478,8 +480,36 @@ class PyBody:
         if not size and t == 0x78:
             c.stop = True
 
+    def _record(self, b: bytes, t: int, size: int, end_pos: int) -> bytes | None:
+        """The header's record (layout at the top of tar.c); None (and fail) if bad."""
+        if t in _META:
+            return TAR_RECORD_FIELDS.pack(size, 0, 0, 0, 0, 0, 0, t, 0, 0, 0, 0, 0)
+        mode, uid, gid, mtime = (tar_number(b[a : a + n]) for a, n in _NUMBERS)
+        if mode is None or uid is None or gid is None or mtime is None:
+            self.fail(E_TAR_FIELD, end_pos)
+            return None
+        major = minor = 0
+        if t in (0x33, 0x34):  # '3' '4': devices
+            major_n, minor_n = tar_number(b[329:337]), tar_number(b[337:345])
+            if major_n is None or minor_n is None:
+                self.fail(E_TAR_DEVICE, end_pos)
+                return None
+            major, minor = major_n, minor_n
+        texts = [b[a : a + n].partition(b"\0")[0] for a, n in _TEXTS]
+        if b[257:263] != b"ustar\0":
+            texts[4] = b""  # a GNU header has no prefix there
+        lens = [len(x) for x in texts]
+        head = TAR_RECORD_FIELDS.pack(size, mode, uid, gid, mtime, major, minor, t, *lens)
+        return head + b"".join(texts)
+
 
 _META = frozenset(b"xgLK")
+# The record of a header (tar.c): size mode uid gid mtime devmajor devminor, typeflag,
+# the lengths of name linkname uname gname prefix, 2 zero bytes; then those texts.
+TAR_RECORD_FIELDS = struct.Struct("<7Q6B2x")
+assert TAR_RECORD_FIELDS.size == TAR_RECORD
+_NUMBERS = ((100, 8), (108, 8), (116, 8), (136, 12))  # mode uid gid mtime
+_TEXTS = ((0, 100), (157, 100), (265, 32), (297, 32), (345, 155))
 
 
 def _bad_header_byte(idx: int, b: int) -> int:

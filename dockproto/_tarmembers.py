@@ -1,10 +1,12 @@
 """Turn the tar spans of the stream core into ``TarMember`` / ``TarData`` / ``EndOfArchive``.
 
 The C walker (``csrc/tar.c``, or its twin) has already checked each header block's
-checksum and size and cut the data into spans; here the header fields become a
-``TarMember``.  A ustar header (magic ``ustar\\0``) has a 155-byte name prefix; a GNU one
-(``ustar  \\0``) uses that area for other things.  Names longer than 100 bytes come in
-the body of a member before the real one:
+checksum and numeric fields and cut the data into spans; a header comes as a record of
+its numbers and the lengths and bytes of its texts (layout at the top of ``tar.c``),
+which here become a ``TarMember``.  (A ustar header, magic ``ustar\\0``, has a 155-byte
+name prefix; the walker leaves it out of a GNU one, ``ustar  \\0``, which uses that
+area for other things.)  Names longer than 100 bytes come in the body of a member
+before the real one:
 
     GNU  'L' (long name) / 'K' (long link name): the body is the NUL-terminated name;
     pax  'x': records ``"%d %s=%s\\n"`` (length first, the length counts the whole
@@ -15,15 +17,18 @@ These bodies are small, so they are collected whole and applied to the next real
 member (not emitted).  A pax "size" must reach the block walker before it reads the
 next header, so the walker pauses after an 'x' body and ``set_next_size`` is called.
 Fields are decoded UTF-8 with surrogateescape, so no byte is lost.
+
+This runs once per member and once per data span: 20,000 small files are 40,000
+events, so ``take`` keeps its common case inline and builds events through the
+unfrozen twins of ``_events`` (``__class__`` assigned after).
 """
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 
 from ._errors import ProtocolError
-from ._events import EndOfArchive, TarData, TarMember, TarType
+from ._events import EndOfArchive, TarData, TarMember, TarType, _TarDataInit, _TarMemberInit
 from ._pydecode import (
     K_TAR_DATA,
     K_TAR_EOA,
@@ -33,7 +38,8 @@ from ._pydecode import (
     POS_SHIFT,
     SPAN_END,
     SPAN_OUT,
-    tar_number,
+    TAR_RECORD,
+    TAR_RECORD_FIELDS,
 )
 
 _TYPES: dict[int, TarType] = {
@@ -49,9 +55,7 @@ _TYPES: dict[int, TarType] = {
 }
 _LONGNAME, _LONGLINK, _PAX, _PAX_GLOBAL = 0x4C, 0x4B, 0x78, 0x67  # 'L' 'K' 'x' 'g'
 _META = frozenset((_LONGNAME, _LONGLINK, _PAX, _PAX_GLOBAL))
-# name mode uid gid size mtime chksum typeflag linkname magic version uname gname
-# devmajor devminor prefix (the ustar layout; GNU puts other things after gname)
-_FIELDS = struct.Struct("100s8s8s8s12s12s8sB100s6s2s32s32s8s8s155s")
+_unpack_record = TAR_RECORD_FIELDS.unpack_from
 
 
 def _text(b: bytes) -> str:
@@ -88,26 +92,38 @@ class TarSink:
         self._pax: dict[str, str] = {}
         self._long_name: str | None = None
         self._long_link: str | None = None
+        self._plain = True  # no long name, link name or pax record waits for a member
         self._data: list[bytes | memoryview] = []
-        self._nums: dict[bytes, int] = {}
-        self._texts: dict[bytes, str] = {}
+        self._owners: dict[bytes, tuple[int, str, str]] = {}
 
     def take(
         self, spans: list[int], inmv: memoryview, outmv: memoryview, events: list[object]
     ) -> None:
+        # Locals: this loop runs twice per small file.
         data = self._data
+        append = events.append
+        unpack = _unpack_record
+        new_data, new_member, data_cls, member_cls = (
+            _TarDataInit,
+            _TarMemberInit,
+            TarData,
+            TarMember,
+        )
+        types, other = _TYPES, TarType.OTHER
         for i in range(0, len(spans), 3):
-            tag, off = spans[i], spans[i + 1]
-            end = off + spans[i + 2]
+            tag = spans[i]
             kind = tag & KIND_MASK
             if kind == K_TAR_DATA:
-                piece = (outmv if tag & SPAN_OUT else inmv)[off:end]
+                off = spans[i + 1]
+                piece = (outmv if tag & SPAN_OUT else inmv)[off : off + spans[i + 2]]
                 if self._meta_type:
                     self._meta_parts.append(piece.tobytes())
                     if tag & SPAN_END:
                         self._finish_meta(tag >> POS_SHIFT)
                 elif tag & SPAN_END and not data:
-                    events.append(TarData(piece.tobytes()))  # a small file: one span
+                    ev = new_data(piece.tobytes())  # a small file: one span
+                    ev.__class__ = data_cls
+                    append(ev)
                 else:
                     # (the output buffer is reused by the next call: copy out of it now)
                     data.append(piece.tobytes() if tag & SPAN_OUT else piece)
@@ -116,11 +132,61 @@ class TarSink:
             elif kind == K_TAR_HEADER:
                 if data:
                     self._flush(events)
-                block = (outmv if tag & SPAN_OUT else inmv)[off:end].tobytes()
-                self._header(block, tag >> POS_SHIFT, events)
+                off = spans[i + 1]
+                (size, mode, uid, gid, mtime, major, minor, t,
+                 n_name, n_link, n_uname, n_gname, n_prefix) = unpack(outmv, off)  # fmt: skip
+                if t in _META:
+                    self._meta_type = t
+                    self._meta_parts = []
+                    if size == 0:
+                        self._finish_meta(tag >> POS_SHIFT)
+                    continue
+                p = off + TAR_RECORD
+                q = p + n_name
+                name = outmv[p:q].tobytes().decode("utf-8", "surrogateescape")
+                linkname = ""
+                if n_link:
+                    p, q = q, q + n_link
+                    linkname = outmv[p:q].tobytes().decode("utf-8", "surrogateescape")
+                uname = gname = ""
+                if n_uname or n_gname:
+                    # Members of one archive mostly share their owners' names: a bounded
+                    # cache, keyed by the two names' bytes (and checked where they part).
+                    p, q = q, q + n_uname + n_gname
+                    key = outmv[p:q].tobytes()
+                    owners = self._owners
+                    hit = owners.get(key)
+                    if hit is not None and hit[0] == n_uname:
+                        uname, gname = hit[1], hit[2]
+                    else:
+                        if len(owners) >= 4096:
+                            owners.clear()
+                        uname = key[:n_uname].decode("utf-8", "surrogateescape")
+                        gname = key[n_uname:].decode("utf-8", "surrogateescape")
+                        owners[key] = (n_uname, uname, gname)
+                if n_prefix:
+                    prefix = outmv[q : q + n_prefix].tobytes()
+                    name = f"{prefix.decode('utf-8', 'surrogateescape')}/{name}"
+                if 0x31 <= t <= 0x36:
+                    size = 0  # '1'-'6' carry no data, whatever the field says
+                if self._plain:
+                    mtype = types.get(t, other)
+                    if t == 0 and name[-1:] == "/":
+                        mtype = TarType.DIRECTORY
+                    member = new_member(
+                        name, size, mode, mtype, linkname, mtime, uid, gid, uname, gname,
+                        major, minor, {},
+                    )  # fmt: skip
+                    member.__class__ = member_cls
+                    append(member)
+                else:
+                    self._member(
+                        name, size, mode, t, linkname, mtime, uid, gid, uname, gname,
+                        major, minor, tag >> POS_SHIFT, events,
+                    )  # fmt: skip
             elif kind == K_TAR_EOA:
                 self._flush(events)
-                events.append(EndOfArchive())
+                append(EndOfArchive())
 
     def end_feed(self, events: list[object]) -> None:
         self._flush(events)
@@ -134,55 +200,39 @@ class TarSink:
             return
         if len(data) == 1:
             p = data[0]
-            events.append(TarData(p if type(p) is bytes else bytes(p)))
+            if type(p) is bytes:
+                ev = _TarDataInit(p)
+            else:
+                assert isinstance(p, memoryview)
+                obj = p.obj
+                # the whole of a bytes input (a read inside a big file): no copy at all
+                whole = type(obj) is bytes and p.nbytes == len(obj)
+                ev = _TarDataInit(obj if whole else p.tobytes())
         else:
-            events.append(TarData(b"".join(data)))
+            ev = _TarDataInit(b"".join(data))
+        ev.__class__ = TarData
+        events.append(ev)
         data.clear()
 
-    def _header(self, block: bytes, at: int, events: list[object]) -> None:
-        (name_f, mode_f, uid_f, gid_f, size_f, mtime_f, _, t, link_f, magic, _,
-         uname_f, gname_f, major_f, minor_f, prefix_f) = _FIELDS.unpack_from(block)  # fmt: skip
-        size = tar_number(size_f)
-        assert size is not None  # the walker checked it
-        if t in _META:
-            self._meta_type = t
-            self._meta_parts = []
-            if size == 0:
-                self._finish_meta(at)
-            return
-        # Members of one archive mostly share modes, owners and names of owners: the
-        # fields are looked up as bytes before they are parsed (a bounded cache).
-        nums, texts = self._nums, self._texts
-        if len(nums) > 4096 or len(texts) > 4096:
-            nums.clear()
-            texts.clear()
-        try:
-            mode, uid, gid, mtime_i = nums[mode_f], nums[uid_f], nums[gid_f], nums[mtime_f]
-        except KeyError:
-            for f in (mode_f, uid_f, gid_f, mtime_f):
-                v = tar_number(f)
-                if v is None:
-                    msg = "bad tar header field (mode, uid, gid or mtime)"
-                    raise ProtocolError(msg, at) from None
-                nums[f] = v
-            mode, uid, gid, mtime_i = nums[mode_f], nums[uid_f], nums[gid_f], nums[mtime_f]
+    def _member(
+        self,
+        name: str,
+        size: int,
+        mode: int,
+        t: int,
+        linkname: str,
+        mtime_i: int,
+        uid: int,
+        gid: int,
+        uname: str,
+        gname: str,
+        devmajor: int,
+        devminor: int,
+        at: int,
+        events: list[object],
+    ) -> None:
+        """A member after long names or pax records: they override its header."""
         mtime: float = mtime_i
-        name = _text(name_f)
-        if magic == b"ustar\0" and prefix_f[0]:
-            name = f"{_text(prefix_f)}/{name}"
-        linkname = _text(link_f) if link_f[0] else ""
-        try:
-            uname, gname = texts[uname_f], texts[gname_f]
-        except KeyError:
-            uname = texts[uname_f] = _text(uname_f)
-            gname = texts[gname_f] = _text(gname_f)
-        devmajor = devminor = 0
-        if t in (0x33, 0x34):
-            major, minor = tar_number(major_f), tar_number(minor_f)
-            if major is None or minor is None:
-                raise ProtocolError("bad tar header field devmajor/devminor", at)
-            devmajor, devminor = major, minor
-
         if self._long_name is not None:
             name = self._long_name
         if self._long_link is not None:
@@ -204,26 +254,26 @@ class TarSink:
                     gid = int(pax["gid"])
             except ValueError:
                 raise ProtocolError("bad pax header value", at) from None
-        if self._pax.get("size"):
+        if self._pax.get("size") and not 0x31 <= t <= 0x36:
             size = int(self._pax["size"])  # checked in _finish_meta
         self._pax = {}
         self._long_name = self._long_link = None
+        self._plain = not self._global
 
         kind = _TYPES.get(t, TarType.OTHER)
         if t == 0 and name.endswith("/"):
             kind = TarType.DIRECTORY
-        if 0x31 <= t <= 0x36:
-            size = 0
-        # Positional: half the cost of keywords, paid once per member.
-        member = TarMember(
+        member = _TarMemberInit(
             name, size, mode, kind, linkname, mtime, uid, gid, uname, gname, devmajor, devminor, pax
         )
+        member.__class__ = TarMember
         events.append(member)
 
     def _finish_meta(self, at: int) -> None:
         t, body = self._meta_type, b"".join(self._meta_parts)
         self._meta_type = 0
         self._meta_parts = []
+        self._plain = False
         if t == _LONGNAME:
             self._long_name = _text(body)
         elif t == _LONGLINK:

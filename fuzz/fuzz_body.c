@@ -128,8 +128,13 @@ static void decode(const params *p, const uint8_t *body, size_t n, int split, tr
             if ((s->tag >> DP_POS_SHIFT) > st.pos + res.consumed)
                 fail("span end position past the bytes consumed");
             if (p->content == DP_TAR && kind == DP_K_TAR_HEADER) {
-                if (s->len != 512) fail("tar header span not 512 bytes");
-                tar_x = src[156] == 'x';
+                if (!(s->tag & DP_SPAN_OUT)) fail("tar header record not in the output");
+                if (s->len < DP_TAR_RECORD || s->len > DP_MIN_OUT)
+                    fail("tar header record of a bad length");
+                size_t texts = 0;
+                for (size_t j = 57; j < 62; j++) texts += src[j];
+                if (s->len != DP_TAR_RECORD + texts) fail("tar header record lengths wrong");
+                tar_x = src[56] == 'x'; /* the typeflag */
             }
             if (p->content == DP_TAR && kind == DP_K_TAR_EOA && s->len != 0)
                 fail("end-of-archive span with bytes");

@@ -31,7 +31,7 @@ def test_constants_match_header() -> None:
             ours = name[3:]
             assert hasattr(py, ours), name
             assert getattr(py, ours) == getattr(lib, name), name
-    for code in range(1, lib.DP_E_TAR_TRAILING + 1):
+    for code in range(1, lib.DP_E_TAR_DEVICE + 1):
         assert code in py.MESSAGES
 
 

@@ -287,3 +287,129 @@ def test_bad_numeric_field(native: bool) -> None:
         raw[:512] = hdr
         err = tar_error(native, bytes(raw))
         assert err.offset == 512 and "header field" in err.message
+
+
+def with_field(archive: bytes, at: int, offset: int, value: bytes) -> bytes:
+    """``archive`` with the header block at ``at`` given ``value`` at ``offset``."""
+    raw = bytearray(archive)
+    hdr = raw[at : at + 512]
+    hdr[offset : offset + len(value)] = value
+    fix_checksum(hdr)
+    raw[at : at + 512] = hdr
+    return bytes(raw)
+
+
+NUMERIC = {"mode": (100, 8), "uid": (108, 8), "gid": (116, 8), "mtime": (136, 12)}
+FIELD_MSG = "bad tar header field (mode, uid, gid or mtime)"
+DEVICE_MSG = "bad tar header field devmajor/devminor"
+
+
+@pytest.mark.parametrize("field", NUMERIC)
+@pytest.mark.parametrize(
+    "value",
+    [b"9", b"12x4", b"1 2", b"-1", b"\xc0\x00\x00\x01", b"0o7"],
+    ids=["digit9", "letter", "inner-space", "minus", "neg-base256", "prefix"],
+)
+def test_each_bad_numeric_field(native: bool, field: str, value: bytes) -> None:
+    """Each of mode, uid, gid, mtime: not a number fails at the end of its header block,
+    with the events before it kept; whole, split and byte by byte alike."""
+    offset, width = NUMERIC[field]
+    raw = with_field(SIMPLE, 1536, offset, value.ljust(width, b"\0"))
+    for splits in ([], [1600], list(range(1, len(raw)))):
+        dec = decoder(Framing.CLOSE, Content.TAR, native)
+        with pytest.raises(ProtocolError) as info:
+            feed_all(dec, raw, splits, eof=True)
+        err = info.value
+        assert (err.message, err.offset) == (FIELD_MSG, 2048)
+        if not splits:
+            member, data = err.events
+            assert isinstance(member, TarMember) and member.name == "a"
+            assert data == TarData(b"A" * 600)
+
+
+def test_base256_overflow_is_bad(native: bool) -> None:
+    """A 12-byte base-256 mtime of 2**63 or more is not a number (as tar_number reads it)."""
+    raw = with_field(SIMPLE, 0, 136, b"\x80" + b"\x00\x00\x00" + (1 << 63).to_bytes(8, "big"))
+    assert tar_error(native, raw).message == FIELD_MSG
+    raw = with_field(SIMPLE, 0, 136, b"\x80" + b"\x00\x00\x00" + (1 << 63 - 1).to_bytes(8, "big"))
+    member = read(native, raw)[0]
+    assert isinstance(member, TarMember) and member.mtime == 1 << 62
+
+
+def test_base256_and_padded_numbers(native: bool) -> None:
+    """GNU base-256 mode/uid/gid/mtime, and octal with spaces and NULs around it."""
+    raw = with_field(SIMPLE, 0, 100, b"\x80" + (0o4755).to_bytes(7, "big"))
+    raw = with_field(raw, 0, 108, b"\x80" + (1 << 40).to_bytes(7, "big"))
+    raw = with_field(raw, 0, 116, b"\xbf" + b"\xff" * 7)  # the largest 8-byte value
+    raw = with_field(raw, 0, 136, b"\x80" + (4_000_000_000_000).to_bytes(11, "big"))
+    raw = with_field(raw, 1536, 100, b"  644 \0 ")
+    raw = with_field(raw, 1536, 108, b"\0\0\0\0\0\0\0\0")  # empty: 0
+    raw = with_field(raw, 1536, 116, b" 0000017")
+    raw = with_field(raw, 1536, 136, b"\0 12345670 \0")
+    a, _, b, _, _ = read(native, raw)
+    assert isinstance(a, TarMember) and isinstance(b, TarMember)
+    assert (a.mode, a.uid, a.gid, a.mtime) == (0o4755, 1 << 40, (1 << 62) - 1, 4_000_000_000_000)
+    assert (b.mode, b.uid, b.gid, b.mtime) == (0o644, 0, 0o17, 0o12345670)
+    assert type(b.mtime) is int  # as the header has it (a pax mtime is a float)
+
+
+@pytest.mark.parametrize("kind", [tarfile.CHRTYPE, tarfile.BLKTYPE])
+@pytest.mark.parametrize("offset", [329, 337])
+def test_bad_device_numbers(native: bool, kind: bytes, offset: int) -> None:
+    """devmajor/devminor not a number: a device member fails at the end of its header."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        tf.addfile(tarfile.TarInfo("first"), io.BytesIO())
+        ti = tarfile.TarInfo("dev/x")
+        ti.type, ti.devmajor, ti.devminor = kind, 8, 1
+        tf.addfile(ti)
+    raw = with_field(buf.getvalue(), 512, offset, b"8x\0")
+    err = tar_error(native, raw)
+    assert (err.message, err.offset) == (DEVICE_MSG, 1024)
+    raw = with_field(buf.getvalue(), 512, offset, b"\x80" + (1 << 33).to_bytes(7, "big"))
+    dev = read(native, raw)[1]
+    assert isinstance(dev, TarMember)
+    assert (dev.devmajor, dev.devminor) == ((1 << 33, 1) if offset == 329 else (8, 1 << 33))
+
+
+def test_device_numbers_ignored_for_other_types(native: bool) -> None:
+    """Only a device member's devmajor/devminor are read (or checked)."""
+    raw = with_field(SIMPLE, 0, 329, b"junk\0\0\0\0" * 2)
+    member = read(native, raw)[0]
+    assert isinstance(member, TarMember) and (member.devmajor, member.devminor) == (0, 0)
+
+
+def test_ustar_prefix_only_with_ustar_magic(native: bool) -> None:
+    """The 155-byte prefix joins the name in a ustar header; a GNU header's is ignored."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        ti = tarfile.TarInfo(LONG)
+        ti.uname, ti.gname, ti.linkname = "üser", "grp", "target"
+        ti.type = tarfile.SYMTYPE
+        tf.addfile(ti)
+    ustar = buf.getvalue()
+    assert ustar[257:263] == b"ustar\0" and ustar[345] != 0  # tarfile split the name
+    member = read(native, ustar)[0]
+    assert isinstance(member, TarMember)
+    assert (member.name, member.linkname) == (LONG, "target")
+    assert (member.uname, member.gname) == ("üser", "grp")
+    assert tar_summary([member]) == tarfile_summary(ustar)[:1]
+    gnu = with_field(SIMPLE, 0, 345, b"junk\0")
+    assert gnu[257:265] == b"ustar  \0"
+    member = read(native, gnu)[0]
+    assert isinstance(member, TarMember) and member.name == "a"
+
+
+def test_owner_names_cache_keeps_the_split(native: bool) -> None:
+    """Two members whose user+group names have the same bytes, split differently."""
+    members = []
+    for uname, gname in (("ab", "c"), ("a", "bc"), ("ab", "c"), ("", "abc"), ("abc", "")):
+        ti = tarfile.TarInfo(f"{uname}-{gname}")
+        ti.uname, ti.gname = uname, gname
+        members.append(ti)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
+        for ti in members:
+            tf.addfile(ti, io.BytesIO())
+    events = [e for e in read(native, buf.getvalue()) if isinstance(e, TarMember)]
+    assert [(e.uname, e.gname) for e in events] == [(t.uname, t.gname) for t in members]
