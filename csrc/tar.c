@@ -82,13 +82,19 @@ static int checksum_ok(const uint8_t *b)
 {
     uint64_t stored;
     if (!octal(b + 148, 8, &stored)) return 0;
-    uint64_t usum = 8 * ' ';
-    int64_t ssum = 8 * ' ';
+    /* The signed sum is the unsigned one less 256 per byte >= 128.  Both loops run over
+     * whole blocks without a branch, so the compiler can vectorize them. */
+    uint32_t usum = 0, high = 0;
     for (size_t i = 0; i < 512; i++) {
-        if (i >= 148 && i < 156) continue;
         usum += b[i];
-        ssum += b[i] < 128 ? (int64_t)b[i] : (int64_t)b[i] - 256; /* as signed char */
+        high += (uint32_t)(b[i] >> 7);
     }
+    for (size_t i = 148; i < 156; i++) {
+        usum -= b[i];
+        high -= (uint32_t)(b[i] >> 7);
+    }
+    usum += 8 * ' ';
+    int64_t ssum = (int64_t)usum - 256 * (int64_t)high;
     return stored == usum || (int64_t)stored == ssum;
 }
 
