@@ -143,22 +143,33 @@ class Exchange:
 
     async def next_event(self) -> Any:
         """The next event of the response, reading from the socket as needed."""
-        conn, stream = self.conn, self.stream
-        assert conn is not None and stream is not None
+        conn = self.conn
+        assert conn is not None
         event = conn.next_event()
         if event is not NEED_DATA:
-            # Events at hand come from the last read.  Each is a cancellation point
-            # (cheap), and every SCHEDULE_EVERY-th also lets other tasks run; a full
-            # checkpoint per event would cost ~7 us each, which is most of the time of
-            # a tar of 20,000 small files or 100,000 event messages.  Every read from
-            # the socket is a full checkpoint as well.
-            self._unscheduled += 1
-            if self._unscheduled >= SCHEDULE_EVERY:
-                self._unscheduled = 0
-                await trio.lowlevel.checkpoint()
-            else:
-                await trio.lowlevel.checkpoint_if_cancelled()
+            await self.pace()
             return event
+        return await self.receive_event()
+
+    async def pace(self) -> None:
+        """After handing out an event from the last read (no I/O was needed for it).
+
+        Each such event is a cancellation point (cheap), and every SCHEDULE_EVERY-th
+        also lets other tasks run; a full checkpoint per event would cost ~7 us each,
+        which is most of the time of a tar of 20,000 small files or 100,000 event
+        messages.  Every read from the socket is a full checkpoint as well.
+        """
+        self._unscheduled += 1
+        if self._unscheduled >= SCHEDULE_EVERY:
+            self._unscheduled = 0
+            await trio.lowlevel.checkpoint()
+        else:
+            await trio.lowlevel.checkpoint_if_cancelled()
+
+    async def receive_event(self) -> Any:
+        """Read from the socket until the connection has an event (after NEED_DATA)."""
+        conn, stream = self.conn, self.stream
+        assert conn is not None and stream is not None
         self._unscheduled = 0
         while True:
             if self._eof:

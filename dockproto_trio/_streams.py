@@ -16,6 +16,7 @@ import trio
 
 import dockproto
 from dockproto import (
+    NEED_DATA,
     ConnectionClosed,
     EndOfMessage,
     Hijacked,
@@ -208,7 +209,14 @@ class EventStream(Generic[T]):
         if exchange is None:
             exchange = await self._open()
         try:
-            event = await exchange.next_event()
+            # The next event is usually decoded already (no I/O): skip a layer for it.
+            conn = exchange.conn
+            assert conn is not None
+            event = conn.next_event()
+            if event is NEED_DATA:
+                event = await exchange.receive_event()
+            else:
+                await exchange.pace()
         except BaseException:
             self._done = True
             await exchange.abort()
