@@ -152,7 +152,14 @@ class Exchange:
         return await self.receive_event()
 
     async def pace(self) -> None:
-        """After handing out an event from the last read (no I/O was needed for it).
+        """The checkpoint after handing out an event from the last read (no I/O)."""
+        if self.count_event():
+            await trio.lowlevel.checkpoint()
+        else:
+            await trio.lowlevel.checkpoint_if_cancelled()
+
+    def count_event(self) -> bool:
+        """Count an event handed out from the last read; True when other tasks get a turn.
 
         Each such event is a cancellation point (cheap), and every SCHEDULE_EVERY-th
         also lets other tasks run; a full checkpoint per event would cost ~7 us each,
@@ -162,9 +169,8 @@ class Exchange:
         self._unscheduled += 1
         if self._unscheduled >= SCHEDULE_EVERY:
             self._unscheduled = 0
-            await trio.lowlevel.checkpoint()
-        else:
-            await trio.lowlevel.checkpoint_if_cancelled()
+            return True
+        return False
 
     async def receive_event(self) -> Any:
         """Read from the socket until the connection has an event (after NEED_DATA)."""

@@ -215,8 +215,10 @@ class EventStream(Generic[T]):
             event = conn.next_event()
             if event is NEED_DATA:
                 event = await exchange.receive_event()
+            elif exchange.count_event():
+                await trio.lowlevel.checkpoint()
             else:
-                await exchange.pace()
+                await trio.lowlevel.checkpoint_if_cancelled()
         except BaseException:
             self._done = True
             await exchange.abort()
