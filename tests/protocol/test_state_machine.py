@@ -24,7 +24,7 @@ REQUESTS = [
 FRAGMENTS = [
     b"HTTP/1.1 200 OK\r\n",
     b"HTTP/1.1 101 UPGRADED\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n",
-    b"HTTP/1.1 404 Not Found\r\nContent-Length: 13\r\n\r\n{\"message\":1}",
+    b'HTTP/1.1 404 Not Found\r\nContent-Length: 13\r\n\r\n{"message":1}',
     b"Content-Length: 2\r\n\r\nOK",
     b"Transfer-Encoding: chunked\r\n\r\n",
     b"5\r\nhello\r\n",
