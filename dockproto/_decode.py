@@ -230,13 +230,33 @@ def _join(parts: list[bytes | memoryview]) -> bytes:
     return b"".join(parts)
 
 
+# Event data that is a copy is made in pieces of at most MAX_PIECE bytes.  A larger
+# ``bytes`` is above glibc's mmap threshold (128 KiB) or makes the heap's top large enough
+# to be trimmed: either way each one is fresh memory, and a 256 MiB attach paid ~28,000
+# page faults and twice the time in about half the runs (0.093 s against 0.044 s).
+MAX_PIECE = 1 << 16
+
+
+def _whole_bytes(mv: memoryview, off: int, end: int) -> bool:
+    """``mv[off:end]`` is the whole of a ``bytes`` object: ``_join`` hands it over as it is."""
+    obj = mv.obj
+    return type(obj) is bytes and off == 0 and end == len(mv) == len(obj)
+
+
 class _RunSink:
-    """MUX (frames coalesced), RAW and BYTES: one event per run of one kind per feed."""
+    """MUX (frames coalesced), RAW and BYTES: one event per run of one kind per feed,
+    cut into pieces of MAX_PIECE bytes (the last one shorter) when they are copies."""
 
     def __init__(self, make: Callable[[int, bytes], object]) -> None:
         self._make = make
         self._kind = -1
         self._parts: list[bytes | memoryview] = []
+        self._size = 0
+
+    def _flush(self, events: list[object]) -> None:
+        events.append(self._make(self._kind, _join(self._parts)))
+        self._parts.clear()
+        self._size = 0
 
     def take(
         self, spans: list[int], inmv: memoryview, outmv: memoryview, events: list[object]
@@ -248,15 +268,23 @@ class _RunSink:
             kind = tag & _py.KIND_MASK
             if kind != self._kind:
                 if parts:
-                    events.append(self._make(self._kind, _join(parts)))
-                    parts.clear()
+                    self._flush(events)
                 self._kind = kind
-            parts.append(bytes(outmv[off:end]) if tag & _py.SPAN_OUT else inmv[off:end])
+            mv = outmv if tag & _py.SPAN_OUT else inmv
+            if self._size + end - off > MAX_PIECE and (parts or not _whole_bytes(mv, off, end)):
+                while self._size + end - off > MAX_PIECE:  # fill the piece, hand it out
+                    cut = off + MAX_PIECE - self._size
+                    if cut > off:
+                        parts.append(mv[off:cut])
+                    self._flush(events)
+                    off = cut
+            if end > off:
+                parts.append(bytes(mv[off:end]) if mv is outmv else mv[off:end])
+                self._size += end - off
 
     def end_feed(self, events: list[object]) -> None:
         if self._parts:
-            events.append(self._make(self._kind, _join(self._parts)))
-            self._parts.clear()
+            self._flush(events)
         self._kind = -1
 
     def finish(self, events: list[object], at: int) -> None:
@@ -492,8 +520,9 @@ class Demuxer:
     """Split a multiplexed attach/exec/logs stream you already hold into ``StreamChunk``.
 
     No HTTP framing: feed the raw stream bytes.  With ``tty=True`` the stream is not
-    multiplexed and comes out as stdout untouched.  ``frames=True`` gives one chunk per
-    frame instead of one per run of a stream within a feed.
+    multiplexed and comes out as stdout untouched.  By default adjacent frames of one
+    stream within a feed come out as one chunk (cut into 64 KiB pieces, ``MAX_PIECE``,
+    when copied); ``frames=True`` gives one chunk per frame instead.
     """
 
     def __init__(self, *, tty: bool = False, frames: bool = False, _native: bool | None = None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockproto._decode import Content, Demuxer, Framing
+from dockproto._decode import MAX_PIECE, Content, Demuxer, Framing
 from dockproto._errors import ProtocolError
 from dockproto._events import StreamChunk, StreamKind
 
@@ -31,7 +31,7 @@ def chunks(events: list[object]) -> list[tuple[StreamKind, bytes]]:
     return [(e.stream, e.data) for e in events]  # type: ignore[attr-defined]
 
 
-COALESCED = [
+RUNS = [
     (OUT, b"one\ntwo\n"),
     (ERR, b"oops\n"),
     (OUT, b"three\n"),
@@ -39,6 +39,21 @@ COALESCED = [
     (StreamKind.SYSTEMERR, b"Error grabbing logs: x\n"),
     (OUT, b"x" * 70000),
 ]
+# What one feed gives: a run, copied out of the input, comes in pieces of at most
+# MAX_PIECE (64 KiB) bytes.
+COALESCED = [*RUNS[:-1], (OUT, b"x" * MAX_PIECE), (OUT, b"x" * (70000 - MAX_PIECE))]
+
+
+def runs(events: list[object]) -> list[tuple[StreamKind, bytes]]:
+    """Adjacent chunks of one stream joined, after checking each is at most MAX_PIECE."""
+    out: list[tuple[StreamKind, bytes]] = []
+    for s, d in chunks(events):
+        assert 0 < len(d) <= MAX_PIECE
+        if out and out[-1][0] == s:
+            out[-1] = (s, out[-1][1] + d)
+        else:
+            out.append((s, d))
+    return out
 
 
 def test_whole_feed_coalesces_runs(native: bool) -> None:
@@ -68,7 +83,7 @@ def test_bytewise_gives_partial_payloads(native: bool) -> None:
             joined[-1] = (s, joined[-1][1] + d)
         else:
             joined.append((s, d))
-    assert joined == COALESCED
+    assert joined == RUNS
 
 
 def test_frames_mode_keeps_boundaries(native: bool) -> None:
@@ -89,9 +104,12 @@ def test_frames_mode_with_tiny_span_array(native: bool) -> None:
 
 
 def test_coalescing_survives_call_boundaries(native: bool) -> None:
-    """Runs that cross internal call boundaries still come out as one chunk per feed."""
+    """Runs that cross internal call boundaries still come out as one run per feed (in
+    pieces of MAX_PIECE)."""
     dec = decoder(Framing.CHUNKED, Content.MUX, native, _max_spans=1, _max_call=9)
-    assert chunks(dec.feed(chunked(WIRE, [4] * 50))) == COALESCED
+    events = dec.feed(chunked(WIRE, [4] * 50))
+    assert runs(events) == RUNS
+    assert chunks(events) == COALESCED
 
 
 def test_big_frames_after_a_header_in_the_same_read(native: bool) -> None:
@@ -109,6 +127,36 @@ def test_trailing_bytes_after_length_body(native: bool) -> None:
     dec = decoder(Framing.LENGTH, Content.MUX, native, length=len(WIRE))
     assert chunks(dec.feed(WIRE + b"\x07junk")) == COALESCED
     assert dec.done and dec.unused == b"\x07junk"
+
+
+def test_copied_runs_come_in_pieces_of_at_most_max_piece(native: bool) -> None:
+    """A long run is cut into MAX_PIECE pieces (each a fresh ``bytes`` under glibc's mmap
+    threshold); only the last piece of a run in a feed is shorter, and nothing is lost."""
+    payloads = [bytes([i]) * n for i, n in enumerate([10, 40000, 70000, 3, 200000, 5])]
+    wire = b"".join(frame(1, p) for p in payloads) + frame(2, b"e" * 150000)
+    for step in (len(wire), 100000, 4096):
+        dec = decoder(Framing.CLOSE, Content.MUX, native)
+        fed = [wire[i : i + step] for i in range(0, len(wire), step)]
+        events = [ev for piece in fed for ev in dec.feed(piece)] + dec.feed_eof()
+        got = chunks(events)
+        # (a fed bytes object that is all payload is the chunk itself: no copy, any size)
+        assert all(0 < len(d) <= MAX_PIECE or any(d is p for p in fed) for _, d in got)
+        assert b"".join(d for s, d in got if s == OUT) == b"".join(payloads)
+        assert b"".join(d for s, d in got if s == ERR) == b"e" * 150000
+        if step == len(wire):  # one feed: full pieces, then the rest of each run
+            assert [len(d) for _, d in got] == [MAX_PIECE] * 4 + [310018 - 4 * MAX_PIECE] + [
+                MAX_PIECE,
+                MAX_PIECE,
+                150000 - 2 * MAX_PIECE,
+            ]
+
+
+def test_a_whole_bytes_input_is_handed_over_uncopied(native: bool) -> None:
+    """A TTY read that is one ``bytes`` object becomes the chunk as it is, whatever its size."""
+    data = bytes(range(256)) * 1000
+    dec = decoder(Framing.CLOSE, Content.RAW, native)
+    (event,) = dec.feed(data)
+    assert event.data is data  # type: ignore[attr-defined]
 
 
 def test_raw_tty_stream_is_stdout_untouched(native: bool) -> None:
