@@ -29,6 +29,7 @@ from collections.abc import Callable
 
 from ._errors import ProtocolError
 from ._events import EndOfArchive, TarData, TarMember, TarType, _TarDataInit, _TarMemberInit
+from ._pieces import MAX_PIECE, Pieces
 from ._pydecode import (
     K_TAR_DATA,
     K_TAR_EOA,
@@ -93,7 +94,7 @@ class TarSink:
         self._long_name: str | None = None
         self._long_link: str | None = None
         self._plain = True  # no long name, link name or pax record waits for a member
-        self._data: list[bytes | memoryview] = []
+        self._data = Pieces()  # the current member's data, this feed
         self._owners: dict[bytes, tuple[int, str, str]] = {}
 
     def take(
@@ -115,22 +116,26 @@ class TarSink:
             kind = tag & KIND_MASK
             if kind == K_TAR_DATA:
                 off = spans[i + 1]
-                piece = (outmv if tag & SPAN_OUT else inmv)[off : off + spans[i + 2]]
+                end = off + spans[i + 2]
+                mv = outmv if tag & SPAN_OUT else inmv
                 if self._meta_type:
-                    self._meta_parts.append(piece.tobytes())
+                    self._meta_parts.append(mv[off:end].tobytes())
                     if tag & SPAN_END:
                         self._finish_meta(tag >> POS_SHIFT)
-                elif tag & SPAN_END and not data:
-                    ev = new_data(piece.tobytes())  # a small file: one span
+                elif tag & SPAN_END and not data.parts and end - off <= MAX_PIECE:
+                    ev = new_data(mv[off:end].tobytes())  # a small file: one span
                     ev.__class__ = data_cls
                     append(ev)
                 else:
-                    # (the output buffer is reused by the next call: copy out of it now)
-                    data.append(piece.tobytes() if tag & SPAN_OUT else piece)
+                    # (the output buffer is reused by the next call: Pieces copies from it)
+                    for piece in data.add(mv, off, end, mv is outmv):
+                        ev = new_data(piece)
+                        ev.__class__ = data_cls
+                        append(ev)
                     if tag & SPAN_END:
                         self._flush(events)
             elif kind == K_TAR_HEADER:
-                if data:
+                if data.parts:
                     self._flush(events)
                 off = spans[i + 1]
                 (size, mode, uid, gid, mtime, major, minor, t,
@@ -195,24 +200,10 @@ class TarSink:
         """The walker checked the archive is complete; nothing is pending here."""
 
     def _flush(self, events: list[object]) -> None:
-        data = self._data
-        if not data:
-            return
-        if len(data) == 1:
-            p = data[0]
-            if type(p) is bytes:
-                ev = _TarDataInit(p)
-            else:
-                assert isinstance(p, memoryview)
-                obj = p.obj
-                # the whole of a bytes input (a read inside a big file): no copy at all
-                whole = type(obj) is bytes and p.nbytes == len(obj)
-                ev = _TarDataInit(obj if whole else p.tobytes())
-        else:
-            ev = _TarDataInit(b"".join(data))
-        ev.__class__ = TarData
-        events.append(ev)
-        data.clear()
+        if self._data.parts:
+            ev = _TarDataInit(self._data.take())
+            ev.__class__ = TarData
+            events.append(ev)
 
     def _member(
         self,
