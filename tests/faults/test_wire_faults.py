@@ -662,3 +662,52 @@ async def test_large_streams_arrive_intact_through_the_reused_buffer(what: str, 
             assert used, "the stream never switched to the reused buffer"
             assert (await docker.version()).version == "20.10.24"
     assert len(open_fds()) == before
+
+
+@pytest.mark.parametrize("what", ["logs", "attach", "export"])
+async def test_large_stream_cut_off_through_the_reused_buffer(what: str) -> None:
+    """A stream cut off after the switch to the reused buffer still ends in ProtocolError,
+    with every whole frame (or member byte) before the cut delivered, and no leak."""
+    mux, tar = _big_mux(), _big_tar()
+    body = tar if what == "export" else mux
+    cut = len(body) - 5000  # inside the last frame or member
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        w = endpoint(seen.target)
+        if w == "version":
+            await stream.send_all(json_answer(VERSION))
+            return True
+        if w == "attach":
+            await stream.send_all(UPGRADED + body[:cut])
+            return False
+        await stream.send_all(CHUNKED_HEAD)
+        for i in range(0, cut, 100_000):
+            await stream.send_all(chunk(body[i : min(i + 100_000, cut)]))
+        return False  # closed without the last chunk
+
+    before = len(open_fds())
+    async with serve(handler) as d:
+        async with dockproto_trio.open_docker(d.host, api_version="1.41") as docker:
+            got: list[Any] = []
+            with pytest.raises(dockproto.ProtocolError, match=r"cut off|ended"):
+                if what == "attach":
+                    async with docker.containers.attach("c1", tty=False) as s:
+                        async for c in s:
+                            got.append(c)
+                elif what == "logs":
+                    async for c in docker.containers.logs("c1", tty=False):
+                        got.append(c)
+                else:
+                    async with docker.containers.export("c1") as t:
+                        async for item in t:
+                            got.append(item)
+            if what == "export":
+                data = b"".join(i.data for i in got if isinstance(i, dockproto.TarData))
+                whole = dockproto.TarReader().feed(tar[:cut])
+                assert data == b"".join(i.data for i in whole if isinstance(i, dockproto.TarData))
+                assert len(data) > 1 << 20
+            else:
+                want = dockproto.Demuxer().feed(mux[:cut])  # whole frames before the cut
+                assert joined(got) == joined(want)
+            assert (await docker.version()).version == "20.10.24"
+    assert len(open_fds()) == before
