@@ -239,8 +239,13 @@ class _RunSink:
                 if run.parts:
                     events.append(make(self._kind, run.take()))
                 self._kind = kind
+            n = spans[i + 2]
+            if not tag & _py.SPAN_OUT and run.size + n <= MAX_PIECE:
+                run.parts.append(inmv[off : off + n])  # (the common case, inline)
+                run.size += n
+                continue
             out = bool(tag & _py.SPAN_OUT)
-            for data in run.add(outmv if out else inmv, off, off + spans[i + 2], out):
+            for data in run.add(outmv if out else inmv, off, off + n, out):
                 events.append(make(kind, data))
 
     def end_feed(self, events: list[object]) -> None:
