@@ -195,8 +195,8 @@ def _tar_member(
     devminor: int,
     pax: dict[str, str],
 ) -> TarMember:
-    """``TarMember(...)`` with every field given, about 3.5 times cheaper (the readers'
-    hot path inlines these two lines)."""
+    """``TarMember(...)`` with every field given, about 3.5 times cheaper (``TarSink.take``
+    inlines these two lines for a plain member; the others come through here)."""
     m = _TarMemberInit(
         name, size, mode, type, linkname, mtime, uid, gid, uname, gname, devmajor, devminor, pax
     )

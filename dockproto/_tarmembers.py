@@ -28,7 +28,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._errors import ProtocolError
-from ._events import EndOfArchive, TarData, TarMember, TarType, _TarDataInit, _TarMemberInit
+from ._events import (
+    EndOfArchive,
+    TarData,
+    TarMember,
+    TarType,
+    _tar_data,
+    _tar_member,
+    _TarDataInit,
+    _TarMemberInit,
+)
 from ._pieces import MAX_PIECE, Pieces
 from ._pydecode import (
     K_TAR_DATA,
@@ -201,9 +210,7 @@ class TarSink:
 
     def _flush(self, events: list[object]) -> None:
         if self._data.parts:
-            ev = _TarDataInit(self._data.take())
-            ev.__class__ = TarData
-            events.append(ev)
+            events.append(_tar_data(self._data.take()))
 
     def _member(
         self,
@@ -254,11 +261,12 @@ class TarSink:
         kind = _TYPES.get(t, TarType.OTHER)
         if t == 0 and name.endswith("/"):
             kind = TarType.DIRECTORY
-        member = _TarMemberInit(
-            name, size, mode, kind, linkname, mtime, uid, gid, uname, gname, devmajor, devminor, pax
-        )
-        member.__class__ = TarMember
-        events.append(member)
+        events.append(
+            _tar_member(
+                name, size, mode, kind, linkname, mtime, uid, gid, uname, gname, devmajor,
+                devminor, pax,
+            )
+        )  # fmt: skip
 
     def _finish_meta(self, at: int) -> None:
         t, body = self._meta_type, b"".join(self._meta_parts)

@@ -606,6 +606,31 @@ def _big_tar() -> bytes:
     return buf.getvalue()
 
 
+def _streaming(body: bytes, cut: int | None = None) -> Any:
+    """A daemon that answers attach with ``body`` after the upgrade, and anything else
+    with ``body`` in chunks of 100,000 bytes that cut frames and headers; with ``cut``,
+    only that much of it, then the connection closes."""
+    end = len(body) if cut is None else cut
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        what = endpoint(seen.target)
+        if what == "version":
+            await stream.send_all(json_answer(VERSION))
+            return True
+        if what == "attach":
+            await stream.send_all(UPGRADED + body[:end])
+            return False
+        await stream.send_all(CHUNKED_HEAD)
+        for i in range(0, end, 100_000):
+            await stream.send_all(chunk(body[i : min(i + 100_000, end)]))
+        if cut is not None:
+            return False
+        await stream.send_all(b"0\r\n\r\n")
+        return True
+
+    return handler
+
+
 @pytest.mark.parametrize("tcp", [False, True], ids=["unix", "tcp"])
 @pytest.mark.parametrize("what", ["logs", "attach", "export", "events"])
 async def test_large_streams_arrive_intact_through_the_reused_buffer(what: str, tcp: bool) -> None:
@@ -616,22 +641,8 @@ async def test_large_streams_arrive_intact_through_the_reused_buffer(what: str, 
     pieces = {"logs": mux, "attach": mux, "export": tar, "events": lines}
     body = pieces[what]
 
-    async def handler(seen: Seen, stream: Any) -> bool:
-        w = endpoint(seen.target)
-        if w == "version":
-            await stream.send_all(json_answer(VERSION))
-            return True
-        if w == "attach":
-            await stream.send_all(UPGRADED + body)
-            return False
-        await stream.send_all(CHUNKED_HEAD)
-        for i in range(0, len(body), 100_000):  # chunks that cut frames and headers
-            await stream.send_all(chunk(body[i : i + 100_000]))
-        await stream.send_all(b"0\r\n\r\n")
-        return True
-
     before = len(open_fds())
-    async with serve(handler, tcp=tcp) as d:
+    async with serve(_streaming(body), tcp=tcp) as d:
         async with dockproto_trio.open_docker(d.host, api_version="1.41", tls=False) as docker:
             if what == "attach":
                 async with docker.containers.attach("c1", tty=False) as s:
@@ -672,21 +683,8 @@ async def test_large_stream_cut_off_through_the_reused_buffer(what: str) -> None
     body = tar if what == "export" else mux
     cut = len(body) - 5000  # inside the last frame or member
 
-    async def handler(seen: Seen, stream: Any) -> bool:
-        w = endpoint(seen.target)
-        if w == "version":
-            await stream.send_all(json_answer(VERSION))
-            return True
-        if w == "attach":
-            await stream.send_all(UPGRADED + body[:cut])
-            return False
-        await stream.send_all(CHUNKED_HEAD)
-        for i in range(0, cut, 100_000):
-            await stream.send_all(chunk(body[i : min(i + 100_000, cut)]))
-        return False  # closed without the last chunk
-
     before = len(open_fds())
-    async with serve(handler) as d:
+    async with serve(_streaming(body, cut)) as d:
         async with dockproto_trio.open_docker(d.host, api_version="1.41") as docker:
             got: list[Any] = []
             with pytest.raises(dockproto.ProtocolError, match=r"cut off|ended"):
