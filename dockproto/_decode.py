@@ -32,8 +32,7 @@ from . import _pydecode as _py
 from ._errors import ProtocolError
 from ._events import EndOfArchive, JSONMessage, RawData, StreamChunk, StreamKind, TarData
 from ._events import TarMember as TarMember
-from ._pieces import MAX_PIECE as MAX_PIECE
-from ._pieces import Pieces, join
+from ._pieces import MAX_PIECE, Pieces, join
 from ._tarmembers import TarSink
 
 _FORCE_PURE = os.environ.get("DOCKPROTO_PURE_PYTHON") == "1"

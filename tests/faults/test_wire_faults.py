@@ -137,6 +137,19 @@ async def works_afterwards(docker: dockproto_trio.Docker, what: str) -> None:
     assert await call(docker, what)
 
 
+async def fails_then_works(fault: Any, what: str, *, tcp: bool = False) -> None:
+    """The first ``what`` call meets ``fault`` and raises ProtocolError; the same client
+    then works, and no file descriptor is left open."""
+    before = len(open_fds())
+    async with serve(Script(fault), tcp=tcp) as d:
+        async with dockproto_trio.open_docker(d.host, api_version="1.41", tls=False) as docker:
+            docker.remember_tty("c1", False)
+            with pytest.raises(dockproto.ProtocolError):
+                await call(docker, what)
+            await works_afterwards(docker, what)
+    assert len(open_fds()) == before
+
+
 # -- resets --------------------------------------------------------------------------
 
 
@@ -169,14 +182,7 @@ async def test_reset_before_any_answer(what: str) -> None:
     async def fault(what: str, stream: Any) -> None:
         await reset(stream)
 
-    before = len(open_fds())
-    async with serve(Script(fault), tcp=True) as d:
-        async with dockproto_trio.open_docker(d.host, api_version="1.41", tls=False) as docker:
-            docker.remember_tty("c1", False)
-            with pytest.raises(dockproto.ProtocolError):
-                await call(docker, what)
-            await works_afterwards(docker, what)
-    assert len(open_fds()) == before
+    await fails_then_works(fault, what, tcp=True)
 
 
 # -- cut-off bodies ------------------------------------------------------------------
@@ -204,14 +210,7 @@ async def test_cut_off_body_is_a_protocol_error(case: str) -> None:
         await stream.send_all(CUTS[case])
         return False
 
-    before = len(open_fds())
-    async with serve(Script(fault)) as d:
-        async with dockproto_trio.open_docker(d.host, api_version="1.41") as docker:
-            docker.remember_tty("c1", False)
-            with pytest.raises(dockproto.ProtocolError):
-                await call(docker, what)
-            await works_afterwards(docker, what)
-    assert len(open_fds()) == before
+    await fails_then_works(fault, what)
 
 
 # -- silence -------------------------------------------------------------------------

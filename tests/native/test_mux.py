@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dockproto._decode import MAX_PIECE, Content, Demuxer, Framing
+from dockproto._decode import Content, Demuxer, Framing
 from dockproto._errors import ProtocolError
 from dockproto._events import StreamChunk, StreamKind
+from dockproto._pieces import MAX_PIECE
 
 from .native_helpers import IMPL_IDS, IMPLS, chunked, decoder, feed_all, feed_bytewise, frame
 

@@ -94,27 +94,27 @@ async def test_unverifiable_daemon_is_refused(certs: dict[str, str], case: str) 
     assert d.daemon.seen == []
 
 
-async def test_client_without_certificate_is_refused(certs: dict[str, str]) -> None:
-    """A daemon that requires client certificates refuses a client without one."""
-    client = ssl.create_default_context(cafile=os.path.join(certs["good"], "ca.pem"))
+async def refused_for_its_certificate(client: ssl.SSLContext, certs: dict[str, str]) -> None:
+    """A daemon that requires client certificates refuses ``client`` in the handshake."""
     async with tls_daemon(answer, server_context(certs["good"], certs["good"])) as d:
         async with dockproto_trio.open_docker(d.host, api_version="1.41", tls=client) as docker:
             with pytest.raises((dockproto_trio.DockerConnectionError, dockproto.ProtocolError)):
                 await docker.version()
     assert d.daemon.seen == []
     assert any("certificate" in e for e in d.handshake_errors)
+
+
+async def test_client_without_certificate_is_refused(certs: dict[str, str]) -> None:
+    """A daemon that requires client certificates refuses a client without one."""
+    client = ssl.create_default_context(cafile=os.path.join(certs["good"], "ca.pem"))
+    await refused_for_its_certificate(client, certs)
 
 
 async def test_client_certificate_from_another_ca_is_refused(certs: dict[str, str]) -> None:
     """A client certificate the daemon's CA did not sign is refused."""
     client = tls_context_from_env(certs["other"])
     client.load_verify_locations(os.path.join(certs["good"], "ca.pem"))  # trusts the daemon
-    async with tls_daemon(answer, server_context(certs["good"], certs["good"])) as d:
-        async with dockproto_trio.open_docker(d.host, api_version="1.41", tls=client) as docker:
-            with pytest.raises((dockproto_trio.DockerConnectionError, dockproto.ProtocolError)):
-                await docker.version()
-    assert d.daemon.seen == []
-    assert any("certificate" in e for e in d.handshake_errors)
+    await refused_for_its_certificate(client, certs)
 
 
 async def test_plain_client_to_a_tls_daemon_fails_cleanly(certs: dict[str, str]) -> None:
