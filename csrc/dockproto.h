@@ -135,6 +135,11 @@ typedef struct dp_body {
     uint64_t member_left;
     int64_t tar_next_size; /* -1, or the size a pax header set for the next member */
     uint8_t block[512];
+    /* the uname and gname of the last member's header (owners_len[0], [1] bytes at
+     * owners and owners + 32), once owners_set: a record says when they repeat */
+    uint8_t owners[64];
+    uint8_t owners_len[2];
+    uint8_t owners_set;
 } dp_body;
 
 /* Set up st for a body.  length is the Content-Length for DP_LENGTH (else ignored);

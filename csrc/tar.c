@@ -18,8 +18,9 @@
  * gid, mtime; devmajor/devminor for devices '3'/'4'), so that Python builds a member
  * from integers: the header span points into the output at a record, not at the block:
  *
- *      0  size      u64 little-endian, the size field as the header has it (the walk
- *                   may use another: a pax "size" before, or 0 for types '1'-'6')
+ *      0  size      u64 little-endian: the member's data size as the walk reads it
+ *                   (the size field; a pax "size" before the member overrides it; 0
+ *                   for types '1'-'6'; a meta member's is its own body's)
  *      8  mode, 16 uid, 24 gid, 32 mtime, 40 devmajor, 48 devminor   u64 LE each
  *                   (0 for a meta member, 'x' 'g' 'L' 'K'; devmajor/devminor 0
  *                   unless the type is '3' or '4')
@@ -27,7 +28,11 @@
  *     57  lengths   u8 each: name, linkname, uname, gname, prefix (NUL-terminated
  *                   within their fields; prefix 0 unless the magic is "ustar\0";
  *                   all 0 for a meta member)
- *     62  zero      2 bytes
+ *     62  flags     u8: 1 = uname and gname are those of the member before (its
+ *                   header's, the last one that was not a meta member): their lengths
+ *                   are then 0 and their bytes left out (20,000 members of one owner
+ *                   decode their names once)
+ *     63  zero      1 byte
  *     64  the bytes of name, linkname, uname, gname and prefix, in that order
  *
  * At most 64 + 419 bytes: less than the 512 input bytes of the block, so an output
@@ -159,12 +164,24 @@ static size_t record(dp_body *st, const uint8_t *b, uint32_t t, uint64_t size, u
     static const uint16_t at[5] = {0, 157, 265, 297, 345};
     static const uint8_t width[5] = {100, 100, 32, 32, 155};
     int ustar = memcmp(b + 257, "ustar", 6) == 0; /* with its NUL */
+    size_t k[5];
+    for (size_t i = 0; i < 5; i++) k[i] = (i < 4 || ustar) ? text_len(b + at[i], width[i]) : 0;
+    if (st->owners_set && k[2] == st->owners_len[0] && k[3] == st->owners_len[1] &&
+        memcmp(b + 265, st->owners, k[2]) == 0 && memcmp(b + 297, st->owners + 32, k[3]) == 0) {
+        r[62] = 1;
+        k[2] = k[3] = 0;
+    } else {
+        memcpy(st->owners, b + 265, k[2]);
+        memcpy(st->owners + 32, b + 297, k[3]);
+        st->owners_len[0] = (uint8_t)k[2];
+        st->owners_len[1] = (uint8_t)k[3];
+        st->owners_set = 1;
+    }
     size_t len = DP_TAR_RECORD;
     for (size_t i = 0; i < 5; i++) {
-        size_t k = (i < 4 || ustar) ? text_len(b + at[i], width[i]) : 0;
-        r[57 + i] = (uint8_t)k;
-        memcpy(r + len, b + at[i], k);
-        len += k;
+        r[57 + i] = (uint8_t)k[i];
+        memcpy(r + len, b + at[i], k[i]);
+        len += k[i];
     }
     return len;
 }
@@ -203,14 +220,14 @@ static void block(dp_body *st, dp_call *c, const uint8_t *b, uint64_t end_pos)
         return;
     }
     uint32_t t = b[156];
-    uint8_t rec[DP_TAR_RECORD + 419];
-    size_t n = record(st, b, t, size, rec, end_pos);
-    if (!n) return;
     if (!is_meta(t) && st->tar_next_size >= 0) {
         size = (uint64_t)st->tar_next_size;
         st->tar_next_size = -1;
     }
     if (t >= '1' && t <= '6') size = 0;
+    uint8_t rec[DP_TAR_RECORD + 419];
+    size_t n = record(st, b, t, size, rec, end_pos);
+    if (!n) return;
     dp_emit_copy(c, DP_K_TAR_HEADER, rec, n, end_pos);
     st->member_type = t;
     st->member_left = size;

@@ -164,6 +164,7 @@ class PyBody:
         self.member_type = 0
         self.member_left = 0
         self.tar_next_size = -1
+        self.owners: tuple[bytes, bytes] | None = None  # the last member's uname, gname
         if framing not in (CHUNKED, LENGTH, CLOSE) or content not in (MUX, PASS, TAR, LINES):
             self.fail(E_ARGS, 0)
         elif framing == LENGTH and length == 0:
@@ -464,14 +465,14 @@ class PyBody:
             self.fail(E_TAR_SIZE, self.block_start)
             return
         t = b[156]
-        rec = self._record(b, t, size, end_pos)
-        if rec is None:
-            return
         if t not in _META and self.tar_next_size >= 0:
             size = self.tar_next_size
             self.tar_next_size = -1
         if 0x31 <= t <= 0x36:  # '1'-'6' carry no data
             size = 0
+        rec = self._record(b, t, size, end_pos)
+        if rec is None:
+            return
         c.emit_copy(K_TAR_HEADER, rec, end_pos)
         self.member_type = t
         self.member_left = size
@@ -483,7 +484,7 @@ class PyBody:
     def _record(self, b: bytes, t: int, size: int, end_pos: int) -> bytes | None:
         """The header's record (layout at the top of tar.c); None (and fail) if bad."""
         if t in _META:
-            return TAR_RECORD_FIELDS.pack(size, 0, 0, 0, 0, 0, 0, t, 0, 0, 0, 0, 0)
+            return TAR_RECORD_FIELDS.pack(size, 0, 0, 0, 0, 0, 0, t, 0, 0, 0, 0, 0, 0)
         mode, uid, gid, mtime = (tar_number(b[a : a + n]) for a, n in _NUMBERS)
         if mode is None or uid is None or gid is None or mtime is None:
             self.fail(E_TAR_FIELD, end_pos)
@@ -498,15 +499,22 @@ class PyBody:
         texts = [b[a : a + n].partition(b"\0")[0] for a, n in _TEXTS]
         if b[257:263] != b"ustar\0":
             texts[4] = b""  # a GNU header has no prefix there
+        flags = 0
+        if self.owners == (texts[2], texts[3]):
+            flags = OWNERS_AS_BEFORE
+            texts[2] = texts[3] = b""
+        else:
+            self.owners = (texts[2], texts[3])
         lens = [len(x) for x in texts]
-        head = TAR_RECORD_FIELDS.pack(size, mode, uid, gid, mtime, major, minor, t, *lens)
+        head = TAR_RECORD_FIELDS.pack(size, mode, uid, gid, mtime, major, minor, t, *lens, flags)
         return head + b"".join(texts)
 
 
 _META = frozenset(b"xgLK")
 # The record of a header (tar.c): size mode uid gid mtime devmajor devminor, typeflag,
-# the lengths of name linkname uname gname prefix, 2 zero bytes; then those texts.
-TAR_RECORD_FIELDS = struct.Struct("<7Q6B2x")
+# the lengths of name linkname uname gname prefix, flags, a zero byte; then those texts.
+TAR_RECORD_FIELDS = struct.Struct("<7Q7Bx")
+OWNERS_AS_BEFORE = 1  # flags: uname and gname are the last member's (and left out)
 assert TAR_RECORD_FIELDS.size == TAR_RECORD
 _NUMBERS = ((100, 8), (108, 8), (116, 8), (136, 12))  # mode uid gid mtime
 _TEXTS = ((0, 100), (157, 100), (265, 32), (297, 32), (345, 155))

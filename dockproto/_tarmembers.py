@@ -45,6 +45,7 @@ from ._pydecode import (
     K_TAR_HEADER,
     KIND_MASK,
     MAX_TAR_SIZE,
+    OWNERS_AS_BEFORE,
     POS_SHIFT,
     SPAN_END,
     SPAN_OUT,
@@ -104,7 +105,7 @@ class TarSink:
         self._long_link: str | None = None
         self._plain = True  # no long name, link name or pax record waits for a member
         self._data = Pieces()  # the current member's data, this feed
-        self._owners: dict[bytes, tuple[int, str, str]] = {}
+        self._owners = ("", "")  # the last member's uname and gname (see tar.c, flags)
 
     def take(
         self, spans: list[int], inmv: memoryview, outmv: memoryview, events: list[object]
@@ -148,8 +149,9 @@ class TarSink:
                     self._flush(events)
                 off = spans[i + 1]
                 (size, mode, uid, gid, mtime, major, minor, t,
-                 n_name, n_link, n_uname, n_gname, n_prefix) = unpack(outmv, off)  # fmt: skip
-                if t in _META:
+                 n_name, n_link, n_uname, n_gname, n_prefix,
+                 flags) = unpack(outmv, off)  # fmt: skip
+                if t in _META:  # (its record's size is its body's)
                     self._meta_type = t
                     self._meta_parts = []
                     if size == 0:
@@ -162,27 +164,17 @@ class TarSink:
                 if n_link:
                     p, q = q, q + n_link
                     linkname = outmv[p:q].tobytes().decode("utf-8", "surrogateescape")
-                uname = gname = ""
-                if n_uname or n_gname:
-                    # Members of one archive mostly share their owners' names: a bounded
-                    # cache, keyed by the two names' bytes (and checked where they part).
-                    p, q = q, q + n_uname + n_gname
-                    key = outmv[p:q].tobytes()
-                    owners = self._owners
-                    hit = owners.get(key)
-                    if hit is not None and hit[0] == n_uname:
-                        uname, gname = hit[1], hit[2]
-                    else:
-                        if len(owners) >= 4096:
-                            owners.clear()
-                        uname = key[:n_uname].decode("utf-8", "surrogateescape")
-                        gname = key[n_uname:].decode("utf-8", "surrogateescape")
-                        owners[key] = (n_uname, uname, gname)
+                if flags & OWNERS_AS_BEFORE:  # most members of an archive share them
+                    uname, gname = self._owners
+                else:
+                    p, q = q, q + n_uname
+                    uname = outmv[p:q].tobytes().decode("utf-8", "surrogateescape")
+                    p, q = q, q + n_gname
+                    gname = outmv[p:q].tobytes().decode("utf-8", "surrogateescape")
+                    self._owners = (uname, gname)
                 if n_prefix:
                     prefix = outmv[q : q + n_prefix].tobytes()
                     name = f"{prefix.decode('utf-8', 'surrogateescape')}/{name}"
-                if 0x31 <= t <= 0x36:
-                    size = 0  # '1'-'6' carry no data, whatever the field says
                 if self._plain:
                     mtype = types.get(t, other)
                     if t == 0 and name[-1:] == "/":
@@ -252,8 +244,6 @@ class TarSink:
                     gid = int(pax["gid"])
             except ValueError:
                 raise ProtocolError("bad pax header value", at) from None
-        if self._pax.get("size") and not 0x31 <= t <= 0x36:
-            size = int(self._pax["size"])  # checked in _finish_meta
         self._pax = {}
         self._long_name = self._long_link = None
         self._plain = not self._global

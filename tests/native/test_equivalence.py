@@ -144,24 +144,29 @@ names = st.text(
     max_size=60,
 )
 paths = st.lists(names, min_size=1, max_size=5).map("/".join)
+# Owner names, repeated and changing: a record says when a member's are the last
+# member's ("root"/"root" and "rootr"/"oot" join to the same bytes; "ünï" is pax in pax).
+OWNERS = [("", ""), ("root", "root"), ("rootr", "oot"), ("user", ""), ("ünï", "staff")]
 tar_members = st.lists(
     st.tuples(
         paths,
         st.sampled_from(["file", "file", "dir", "symlink", "hardlink"]),
         st.one_of(st.binary(max_size=30), st.binary(min_size=500, max_size=3000)),
         paths,
+        st.sampled_from(range(len(OWNERS))),
     ),
     max_size=8,
     unique_by=lambda m: m[0],
 )
 
 
-def build_tar(members: list[tuple[str, str, bytes, str]], fmt: int) -> bytes:
+def build_tar(members: list[tuple[str, str, bytes, str, int]], fmt: int) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=fmt, encoding="utf-8") as tf:
-        for name, kind, payload, link in members:
+        for name, kind, payload, link, owner in members:
             ti = tarfile.TarInfo(name)
             ti.mtime, ti.uid, ti.gid = 1_600_000_000, 7, 8
+            ti.uname, ti.gname = OWNERS[owner]
             if kind == "dir":
                 ti.type = tarfile.DIRTYPE
                 tf.addfile(ti)
@@ -182,7 +187,7 @@ def build_tar(members: list[tuple[str, str, bytes, str]], fmt: int) -> bytes:
     data=st.data(),
 )
 def test_tar_random(
-    members: list[tuple[str, str, bytes, str]], fmt: int, data: st.DataObject
+    members: list[tuple[str, str, bytes, str, int]], fmt: int, data: st.DataObject
 ) -> None:
     """Random archives (long names, links, dirs), chunkings and splits: both read as tarfile does."""
     archive = build_tar(members, fmt)
@@ -228,7 +233,7 @@ def test_corrupted_input_same_outcome(
         body = b"".join(frame(s, p) for s, p in frames)
     elif content is Content.TAR:
         body = build_tar(
-            [(f"f{i}" * (i * 20 + 1), "file", p, "") for i, (_, p) in enumerate(frames)],
+            [(f"f{i}" * (i * 20 + 1), "file", p, "", i % 3) for i, (_, p) in enumerate(frames)],
             tarfile.GNU_FORMAT if len(frames) % 2 else tarfile.PAX_FORMAT,
         )
     else:

@@ -400,19 +400,40 @@ def test_ustar_prefix_only_with_ustar_magic(native: bool) -> None:
     assert isinstance(member, TarMember) and member.name == "a"
 
 
-def test_owner_names_cache_keeps_the_split(native: bool) -> None:
-    """Two members whose user+group names have the same bytes, split differently."""
+def test_owner_names_repeat_and_change(native: bool) -> None:
+    """A member's owner names that repeat the last member's come as a flag in its record
+    (their bytes left out); names that change, or join to the same bytes split
+    differently, come whole.  A long-name member between them changes nothing, and a
+    split anywhere (the walker keeps the last names across feeds) gives the same."""
+    from dockproto._pydecode import K_TAR_HEADER, KIND_MASK, OWNERS_AS_BEFORE, TAR_RECORD_FIELDS
+
+    owners = [("ab", "c"), ("ab", "c"), ("a", "bc"), ("a", "bc"), ("", ""), ("", "")]
+    owners += [("abc", ""), ("abc", ""), ("root", "root")]
     members = []
-    for uname, gname in (("ab", "c"), ("a", "bc"), ("ab", "c"), ("", "abc"), ("abc", "")):
-        ti = tarfile.TarInfo(f"{uname}-{gname}")
+    for i, (uname, gname) in enumerate(owners):
+        ti = tarfile.TarInfo(f"{i}-{uname}-{gname}" + ("/long" * 30 if i == 7 else ""))
         ti.uname, ti.gname = uname, gname
         members.append(ti)
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
         for ti in members:
             tf.addfile(ti, io.BytesIO())
-    events = [e for e in read(native, buf.getvalue()) if isinstance(e, TarMember)]
-    assert [(e.uname, e.gname) for e in events] == [(t.uname, t.gname) for t in members]
+    wire = buf.getvalue()
+    expected = [(t.name, t.uname, t.gname) for t in members]
+    for events in (read(native, wire), read(native, wire, list(range(1, len(wire))))):
+        got = [(e.name, e.uname, e.gname) for e in events if isinstance(e, TarMember)]
+        assert got == expected
+    core = decoder(Framing.CLOSE, Content.TAR, native)._core
+    _, _, spans, out = core.feed(memoryview(wire))
+    flags = []
+    for i in range(0, len(spans), 3):
+        if spans[i] & KIND_MASK == K_TAR_HEADER:
+            fields = TAR_RECORD_FIELDS.unpack_from(out, spans[i + 1])
+            if fields[7] != ord("L"):  # (the long name's own header)
+                flags.append((fields[13] & OWNERS_AS_BEFORE, fields[10] + fields[11]))
+    assert flags == [
+        (0, 3), (1, 0), (0, 3), (1, 0), (0, 0), (1, 0), (0, 3), (1, 0), (0, 8)
+    ]  # fmt: skip
 
 
 def test_member_data_comes_in_pieces_of_at_most_max_piece(native: bool) -> None:
