@@ -252,6 +252,22 @@ class Connection:
             raise RuntimeError(f"no more events in state {state.value}: start the next cycle")
         raise RuntimeError("send a request first")
 
+    def next_events(self) -> list[Any]:
+        """``next_event()`` and every event already decoded after it, as one list.
+
+        ``[NEED_DATA]`` when there is none yet.  The list holds exactly what as many
+        ``next_event()`` calls would have returned; an error found after them is raised
+        by the next call, as it would have been.  For a loop that hands out many small
+        events (a tar of small files, JSON messages): one call per read, not per event.
+        """
+        event = self.next_event()
+        pending = self._pending
+        if not pending or event is NEED_DATA:
+            return [event]
+        events = [event, *pending]
+        pending.clear()
+        return events
+
     def _h11_event(self) -> Any:
         try:
             return self._h11.next_event()

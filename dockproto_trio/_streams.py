@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import trio
+from trio.lowlevel import current_task
 
 import dockproto
 from dockproto import (
@@ -28,7 +29,7 @@ from dockproto import (
 )
 from dockproto._decode import Content
 
-from ._exchange import Exchange
+from ._exchange import FAST_CANCEL_TEST, SCHEDULE_EVERY, Exchange
 
 T = TypeVar("T")
 S = TypeVar("S", bound="EventStream[Any]")
@@ -177,6 +178,9 @@ class EventStream(Generic[T]):
         self._raise_errors = raise_errors
         self._values = values
         self.response: Response | None = None
+        # Events of the last read not handed out yet, last first.
+        self._items: list[Any] = []
+        self._unscheduled = 0  # items handed out since other tasks last had a turn
 
     async def _open(self) -> Exchange:
         if self._exchange is None:
@@ -202,46 +206,70 @@ class EventStream(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
+        items = self._items
+        if items:
+            # Decoded from the last read already: no I/O, only the checkpoint (Exchange.pace
+            # inline, with trio's cancellation test without its coroutine: about 0.3 us
+            # less per item, 12 ms of the 42,000 items of a tar of 20,000 small files).
+            event = items.pop()
+            try:
+                self._unscheduled += 1
+                if self._unscheduled >= SCHEDULE_EVERY:
+                    self._unscheduled = 0
+                    await trio.lowlevel.checkpoint()
+                elif FAST_CANCEL_TEST:
+                    if current_task()._cancel_status.effectively_cancelled:
+                        await trio.lowlevel.checkpoint()
+                else:
+                    await trio.lowlevel.checkpoint_if_cancelled()
+            except BaseException:
+                await self.aclose()
+                raise
+        else:
+            event = await self._next_events()
+        cls = type(event)
+        if cls is EndOfMessage or cls is ConnectionClosed:
+            self._done = True
+            await self._exchange.finish()  # type: ignore[union-attr]
+            raise StopAsyncIteration
+        if cls is JSONMessage:
+            if self._raise_errors:
+                exc = event.exception()
+                if exc is not None:
+                    await self.aclose()
+                    raise exc
+            if self._values:
+                return event.value  # type: ignore[no-any-return]
+        return event  # type: ignore[no-any-return]
+
+    async def _next_events(self) -> Any:
+        """The next event and, kept in ``_items``, the others decoded with it."""
         if self._done:
             await trio.lowlevel.checkpoint()
             raise StopAsyncIteration
         exchange = self._exchange
         if exchange is None:
             exchange = await self._open()
+        conn = exchange.conn
+        assert conn is not None
         try:
-            # The next event is usually decoded already (no I/O): skip a layer for it.
-            conn = exchange.conn
-            assert conn is not None
-            event = conn.next_event()
-            if event is NEED_DATA:
-                event = await exchange.receive_event()
-            elif exchange.count_event():
-                await trio.lowlevel.checkpoint()
+            events = conn.next_events()
+            if events[0] is NEED_DATA:
+                events = await exchange.receive_events()
+                self._unscheduled = 0  # a read is a full checkpoint
             else:
-                await trio.lowlevel.checkpoint_if_cancelled()
+                await exchange.pace()  # (decoded with the head)
         except BaseException:
-            self._done = True
-            await exchange.abort()
+            await self.aclose()
             raise
-        cls = type(event)
-        if cls is EndOfMessage or cls is ConnectionClosed:
-            self._done = True
-            await exchange.finish()
-            raise StopAsyncIteration
-        if cls is JSONMessage:
-            if self._raise_errors:
-                exc = event.exception()
-                if exc is not None:
-                    self._done = True
-                    await exchange.abort()
-                    raise exc
-            if self._values:
-                return event.value  # type: ignore[no-any-return]
-        return event  # type: ignore[no-any-return]
+        events.reverse()  # handed out by pop(), which also lets go of each
+        self._items = events
+        return events.pop()
 
     async def aclose(self) -> None:
         """Stop reading and close the connection."""
         self._done = True
+        self._items = []
         if self._exchange is not None:
             await self._exchange.abort()
 

@@ -280,8 +280,20 @@ async def test_idle_connection_closed_by_daemon_is_not_reused(tmp_path: Any) -> 
     assert connections == 2
 
 
-async def test_long_batches_let_other_tasks_run(nursery: trio.Nursery) -> None:
+def test_cancel_test_reads_trios_own_status() -> None:
+    """The installed trio keeps the cancel status where the per-item test reads it (if a
+    release moved it, the adapter would fall back to the slower coroutine)."""
+    from dockproto_trio import _exchange
+
+    assert _exchange.FAST_CANCEL_TEST
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["status-read", "coroutine"])
+async def test_long_batches_let_other_tasks_run(
+    nursery: trio.Nursery, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     """Events from one big read are cancellation points and yield to other tasks."""
+    monkeypatch.setattr("dockproto_trio._streams.FAST_CANCEL_TEST", fast)
     lines = b"".join(b'{"n":%d}\n' % i for i in range(1000))
 
     async def handler(seen: Seen, stream: Any) -> bool:
@@ -311,4 +323,15 @@ async def test_long_batches_let_other_tasks_run(nursery: trio.Nursery) -> None:
                     scope.cancel()  # the very next event is a cancellation point
                     consumed += 1
             assert consumed == 1001
+            with trio.CancelScope() as outer:  # a shield keeps the stream going
+                with trio.CancelScope(shield=True):
+                    async for _ in docker.events():
+                        outer.cancel()
+                        consumed += 1
+            assert consumed == 2001 and outer.cancelled_caught is False
+            events = docker.events()
+            async for _ in events:  # closed after one item: the rest of its read is dropped
+                await events.aclose()
+                consumed += 1
+            assert consumed == 2002 and [e async for e in events] == []
             inner.cancel_scope.cancel()

@@ -223,6 +223,60 @@ def test_chunked_logs(split: str) -> None:
     assert err == b"".join(b"line %d\n" % i for i in range(20) if i % 3 == 0)
 
 
+def drain_batches(conn: Connection, pieces: list[bytes]) -> tuple[list[object], list[int]]:
+    """Feed ``pieces`` then EOF, taking events with ``next_events``: the events, and
+    how many each call gave."""
+    events: list[object] = []
+    sizes: list[int] = []
+    for piece in [*pieces, b""]:
+        conn.receive_data(piece)
+        while True:
+            batch = conn.next_events()
+            assert batch and dockproto.NEED_DATA not in batch[1:]
+            if batch == [dockproto.NEED_DATA]:
+                break
+            events += batch
+            sizes.append(len(batch))
+            if isinstance(batch[-1], EndOfMessage):
+                return events, sizes
+    return events, sizes
+
+
+def test_next_events_gives_what_next_event_gives(split: str) -> None:
+    """next_events() hands out the same events as next_event() would, a read's at once."""
+    lines = [frame(1 + (i % 3 == 0), b"line %d\n" % i) for i in range(40)]
+    raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(*lines)
+    one = Connection("1.41")
+    one.send_request(api.containers.logs("c1"))
+    expected = drain(one, raw, split)
+    pieces = {"whole": [raw], "bytes": [raw[i : i + 1] for i in range(len(raw))]}.get(
+        split, [raw[i : i + 7] for i in range(0, len(raw), 7)]
+    )
+    conn = Connection("1.41")
+    conn.send_request(api.containers.logs("c1"))
+    events, sizes = drain_batches(conn, pieces)
+    assert events == expected and events[-1] == EndOfMessage()
+    if split == "whole":  # the head, every chunk of the one read at once, EndOfMessage
+        assert sizes == [1, len(expected) - 2, 1]
+
+
+def test_next_events_then_the_error_after_them() -> None:
+    """The events decoded before a bad chunk come first; the next call raises."""
+    conn = Connection("1.41")
+    conn.send_request(api.containers.logs("c1"))
+    good = b"".join(b"%x\r\n%s\r\n" % (len(f), f) for f in (frame(1, b"a"), frame(2, b"b")))
+    conn.receive_data(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    assert isinstance(conn.next_events()[0], Response)
+    conn.receive_data(good + b"zz\r\n")
+    assert conn.next_events() == [
+        StreamChunk(StreamKind.STDOUT, b"a"),
+        StreamChunk(StreamKind.STDERR, b"b"),
+    ]
+    with pytest.raises(dockproto.ProtocolError):
+        conn.next_events()
+    assert conn.state is dockproto.State.ERROR
+
+
 def test_streamed_body_then_keep_alive() -> None:
     """After a streamed body, leftover bytes start the next cycle's answer."""
     conn = Connection("1.41")
