@@ -114,19 +114,15 @@ class TarSink:
         data = self._data
         append = events.append
         unpack = _unpack_record
-        new_data, new_member, data_cls, member_cls = (
-            _TarDataInit,
-            _TarMemberInit,
-            TarData,
-            TarMember,
-        )
+        new_data, data_cls, member_cls = _TarDataInit, TarData, TarMember
+        new, member_init, init = object.__new__, _TarMemberInit, _TarMemberInit.__init__
+        # (member: new, init, __class__: as _events._tar_member does, inline)
         types, other = _TYPES, TarType.OTHER
-        for i in range(0, len(spans), 3):
-            tag = spans[i]
+        it = iter(spans)
+        for tag, off, n in zip(it, it, it, strict=True):  # (tag, offset, length) triples
             kind = tag & KIND_MASK
             if kind == K_TAR_DATA:
-                off = spans[i + 1]
-                end = off + spans[i + 2]
+                end = off + n
                 mv = outmv if tag & SPAN_OUT else inmv
                 if self._meta_type:
                     self._meta_parts.append(mv[off:end].tobytes())
@@ -147,7 +143,6 @@ class TarSink:
             elif kind == K_TAR_HEADER:
                 if data.parts:
                     self._flush(events)
-                off = spans[i + 1]
                 (size, mode, uid, gid, mtime, major, minor, t,
                  n_name, n_link, n_uname, n_gname, n_prefix,
                  flags) = unpack(outmv, off)  # fmt: skip
@@ -179,9 +174,10 @@ class TarSink:
                     mtype = types.get(t, other)
                     if t == 0 and name[-1:] == "/":
                         mtype = TarType.DIRECTORY
-                    member = new_member(
-                        name, size, mode, mtype, linkname, mtime, uid, gid, uname, gname,
-                        major, minor, {},
+                    member = new(member_init)
+                    init(
+                        member, name, size, mode, mtype, linkname, mtime, uid, gid, uname,
+                        gname, major, minor, {},
                     )  # fmt: skip
                     member.__class__ = member_cls
                     append(member)
