@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import select
+import socket
 from collections.abc import AsyncIterable
 from typing import Any
 
@@ -36,8 +37,23 @@ MAX_RECEIVE_SIZE = 1 << 17
 # interpreter's own (the raw read: ~0.043 s).  Plain sockets only: TLS streams have no
 # recv_into.
 STREAM_BUFFER = 1 << 18
+# Those reads go to the socket itself first, and wait through trio only when it is empty.
+# A read through trio is a full checkpoint, a turn of trio's run loop (~7 us); a 256 MiB
+# attach makes ~1,200 reads, all of them finding data (strace: 1 EAGAIN in 1,229).  A read
+# straight from the socket is a cancellation point only, and every QUICK_READS-th one
+# also lets other tasks run.  Attach 0.073 -> 0.061 s, export 0.096 -> 0.087 s (harness).
+QUICK_READS = 8
 # Events handed out from one read before other tasks get a turn (see next_event).
 SCHEDULE_EVERY = 64
+
+
+def _plain_socket(sock: trio.socket.SocketType) -> socket.socket | None:
+    """The standard socket under a trio socket (trio 0.11 to 0.35 keep it as ``_sock``),
+    or None if a trio release moves it: reads then all go through trio."""
+    plain = getattr(sock, "_sock", None)
+    if isinstance(plain, socket.socket) and plain.fileno() == sock.fileno():
+        return plain
+    return None
 
 
 def _cancel_status_readable() -> bool:
@@ -135,6 +151,8 @@ class Exchange:
         self._unscheduled = 0
         self._receive_size = RECEIVE_SIZE
         self._buffer: memoryview | None = None  # the reused read buffer (streamed bodies)
+        self._plain: socket.socket | None = None  # its socket, read without trio first
+        self._quick = 0  # reads straight from the socket since other tasks had a turn
 
     async def open(
         self, api_version: str | None, body: AsyncIterable[bytes] | bytes | None = None
@@ -166,17 +184,23 @@ class Exchange:
             await stream.send_all(conn.end_body())
 
     async def next_event(self) -> Any:
-        """The next event of the response, reading from the socket as needed."""
+        """The next event of the response, reading from the socket as needed.
+
+        Cancelled, it has taken nothing: the cancellation point comes before the event
+        is taken, and the turn other tasks get after it cannot raise.
+        """
         conn = self.conn
         assert conn is not None
+        await trio.lowlevel.checkpoint_if_cancelled()
         event = conn.next_event()
-        if event is not NEED_DATA:
-            await self.pace()
-            return event
-        return await self.receive_event()
+        if event is NEED_DATA:
+            return await self.receive_event()
+        if self.count_event():
+            await trio.lowlevel.cancel_shielded_checkpoint()
+        return event
 
     async def pace(self) -> None:
-        """The checkpoint after handing out an event from the last read (no I/O)."""
+        """The checkpoint before an event decoded already is taken (no I/O)."""
         if self.count_event():
             await trio.lowlevel.checkpoint()
         else:
@@ -207,6 +231,20 @@ class Exchange:
             if event is not NEED_DATA:
                 return event
 
+    async def next_events(self) -> list[Any]:
+        """The next event and every one decoded with it, last first (``pop()`` gives
+        them in order), reading from the socket if none is decoded yet."""
+        conn = self.conn
+        assert conn is not None
+        await trio.lowlevel.checkpoint_if_cancelled()  # (as in next_event: nothing lost)
+        events = conn.next_events()
+        if events[0] is NEED_DATA:
+            events = await self.receive_events()
+        elif self.count_event():
+            await trio.lowlevel.cancel_shielded_checkpoint()
+        events.reverse()
+        return events
+
     async def receive_events(self) -> list[Any]:
         """``receive_event``, with every event decoded from the same read after it."""
         conn = self.conn
@@ -227,8 +265,18 @@ class Exchange:
         try:
             data: bytes | memoryview
             if self._buffer is not None:
-                buf = self._buffer
-                data = buf[: await stream.socket.recv_into(buf)]
+                buf, k = self._buffer, -1
+                if self._plain is not None:
+                    await trio.lowlevel.checkpoint_if_cancelled()  # (first: nothing read is lost)
+                    try:
+                        k = self._plain.recv_into(buf)
+                        self._quick += 1
+                    except BlockingIOError:
+                        pass
+                if k < 0:
+                    k = await stream.socket.recv_into(buf)  # waits: a full checkpoint
+                    self._quick = 0
+                data = buf[:k]
             else:
                 data = await stream.receive_some(self._receive_size)
         except trio.BrokenResourceError as exc:
@@ -243,7 +291,11 @@ class Exchange:
                 self._receive_size *= 2
             elif conn.streaming and isinstance(stream, trio.SocketStream):
                 self._buffer = memoryview(bytearray(STREAM_BUFFER))
+                self._plain = _plain_socket(stream.socket)
         conn.receive_data(data)
+        if self._quick >= QUICK_READS:
+            self._quick = 0
+            await trio.lowlevel.checkpoint()  # (after: what was read is in the connection)
 
     async def read_head(self) -> Any:
         """Read up to the response head (or ``Hijacked``); an error status raises."""

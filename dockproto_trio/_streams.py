@@ -17,7 +17,6 @@ from trio.lowlevel import current_task
 
 import dockproto
 from dockproto import (
-    NEED_DATA,
     ConnectionClosed,
     EndOfMessage,
     Hijacked,
@@ -48,30 +47,37 @@ class DockerStream:
         self.multiplexed = hijacked.multiplexed
         self.headers = hijacked.headers
         self._ended = False
+        self._items: list[Any] = []  # decoded from the last read, last first
         self._send_lock = trio.StrictFIFOLock()
 
     async def receive(self) -> StreamChunk | None:
         """The next chunk of output, or None once the daemon has closed the stream."""
-        if self._ended:
-            await trio.lowlevel.checkpoint()
+        try:
+            return await self.__anext__()
+        except StopAsyncIteration:
             return None
-        event = await self._exchange.next_event()
-        if isinstance(event, StreamChunk):
-            return event
-        if isinstance(event, ConnectionClosed):
-            self._ended = True
-            await self._exchange.abort()
-            return None
-        raise dockproto.ProtocolError(f"unexpected {type(event).__name__} in a stream")
 
     def __aiter__(self) -> DockerStream:
         return self
 
     async def __anext__(self) -> StreamChunk:
-        chunk = await self.receive()
-        if chunk is None:
+        if self._items:
+            # The checkpoint comes before the item is taken: a cancelled call loses nothing.
+            await self._exchange.pace()
+            event = self._items.pop()
+        elif self._ended:
+            await trio.lowlevel.checkpoint()
             raise StopAsyncIteration
-        return chunk
+        else:
+            self._items = await self._exchange.next_events()
+            event = self._items.pop()
+        if isinstance(event, StreamChunk):
+            return event
+        if isinstance(event, ConnectionClosed):
+            self._ended = True
+            await self._exchange.abort()
+            raise StopAsyncIteration
+        raise dockproto.ProtocolError(f"unexpected {type(event).__name__} in a stream")
 
     async def send_all(self, data: bytes) -> None:
         """Write ``data`` to the process's stdin."""
@@ -106,6 +112,7 @@ class DockerStream:
     async def aclose(self) -> None:
         """Close the stream (and its socket)."""
         self._ended = True
+        self._items = []
         await self._exchange.abort()
 
     async def __aenter__(self) -> DockerStream:
@@ -211,7 +218,6 @@ class EventStream(Generic[T]):
             # Decoded from the last read already: no I/O, only the checkpoint (Exchange.pace
             # inline, with trio's cancellation test without its coroutine: about 0.3 us
             # less per item, 12 ms of the 42,000 items of a tar of 20,000 small files).
-            event = items.pop()
             try:
                 self._unscheduled += 1
                 if self._unscheduled >= SCHEDULE_EVERY:
@@ -225,6 +231,7 @@ class EventStream(Generic[T]):
             except BaseException:
                 await self.aclose()
                 raise
+            event = items.pop()
         else:
             event = await self._next_events()
         cls = type(event)
@@ -250,20 +257,13 @@ class EventStream(Generic[T]):
         exchange = self._exchange
         if exchange is None:
             exchange = await self._open()
-        conn = exchange.conn
-        assert conn is not None
         try:
-            events = conn.next_events()
-            if events[0] is NEED_DATA:
-                events = await exchange.receive_events()
-                self._unscheduled = 0  # a read is a full checkpoint
-            else:
-                await exchange.pace()  # (decoded with the head)
+            events = await exchange.next_events()
         except BaseException:
             await self.aclose()
             raise
-        events.reverse()  # handed out by pop(), which also lets go of each
-        self._items = events
+        self._unscheduled = 0  # (counted from here: a read is a full checkpoint)
+        self._items = events  # handed out by pop(), which also lets go of each
         return events.pop()
 
     async def aclose(self) -> None:

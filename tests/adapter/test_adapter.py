@@ -108,6 +108,31 @@ async def test_attach_keeps_output_sent_with_the_upgrade(nursery: trio.Nursery) 
     assert (len(out), err) == (1000, b"err")
 
 
+async def test_cancelled_receive_loses_no_output(nursery: trio.Nursery) -> None:
+    """A receive cancelled while chunks of the last read wait takes none of them: the
+    stream goes on where it was (and, cancelled before each one, loses none)."""
+    chunks = [StreamChunk(StreamKind(1 + i % 2), b"%d" % i * (i + 1)) for i in range(40)]
+
+    async def handler(seen: Seen, stream: Any) -> bool:
+        await stream.send_all(UPGRADED + b"".join(frame(c.stream, c.data) for c in chunks))
+        return False
+
+    daemon = FakeDaemon(handler, nursery)
+    async with fake_docker(daemon, api_version="1.41") as docker:
+        async with docker.exec.start("e1") as stream:
+            got = []
+            while True:
+                with trio.CancelScope() as scope:
+                    scope.cancel()
+                    await stream.receive()
+                assert scope.cancelled_caught
+                chunk = await stream.receive()
+                if chunk is None:
+                    break
+                got.append(chunk)
+    assert got == chunks
+
+
 async def test_send_eof_keeps_output_readable(nursery: trio.Nursery) -> None:
     """After send_eof the daemon sees end of stdin, and output after it still arrives."""
 

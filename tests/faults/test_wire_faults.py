@@ -9,6 +9,7 @@ work afterwards, and no file descriptor may be left open.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -630,11 +631,48 @@ def _streaming(body: bytes, cut: int | None = None) -> Any:
     return handler
 
 
+class CountingSocket:
+    """A socket's recv_into (what Exchange reads without trio), counted; ``log`` has
+    ``clock()`` at each read that found data, None at each that found none."""
+
+    def __init__(self, sock: Any, clock: Any = lambda: 0) -> None:
+        self.sock = sock
+        self.clock = clock
+        self.reads = 0
+        self.log: list[int | None] = []
+
+    def recv_into(self, buf: Any) -> int:
+        try:
+            k: int = self.sock.recv_into(buf)
+        except BlockingIOError:
+            self.log.append(None)
+            raise
+        self.reads += 1
+        self.log.append(self.clock())
+        return k
+
+
+async def test_plain_socket_under_trios() -> None:
+    """The installed trio keeps the standard socket where the quick reads find it (if a
+    release moved it, every read would go through trio, as for an unknown object)."""
+    from dockproto_trio._exchange import _plain_socket
+
+    with trio.socket.socket() as sock:
+        assert _plain_socket(sock) is not None
+    assert _plain_socket(object()) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("quick", [True, False], ids=["quick-reads", "trio-reads"])
 @pytest.mark.parametrize("tcp", [False, True], ids=["unix", "tcp"])
 @pytest.mark.parametrize("what", ["logs", "attach", "export", "events"])
-async def test_large_streams_arrive_intact_through_the_reused_buffer(what: str, tcp: bool) -> None:
-    """Streams that keep filling reads switch to one reused buffer: every byte arrives
-    once, in order, and the next call on a kept connection still works."""
+async def test_large_streams_arrive_intact_through_the_reused_buffer(
+    what: str, tcp: bool, quick: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streams that keep filling reads switch to one reused buffer, read from the socket
+    itself first (or, without it, all through trio): every byte arrives once, in order,
+    and the next call on a kept connection still works."""
+    if not quick:
+        monkeypatch.setattr("dockproto_trio._exchange._plain_socket", lambda sock: None)
     mux, tar = _big_mux(), _big_tar()
     lines = b"".join(b'{"id":%d,"pad":"%s"}\n' % (i, b"p" * (i % 900)) for i in range(12000))
     pieces = {"logs": mux, "attach": mux, "export": tar, "events": lines}
@@ -707,4 +745,95 @@ async def test_large_stream_cut_off_through_the_reused_buffer(what: str) -> None
                 want = dockproto.Demuxer().feed(mux[:cut])  # whole frames before the cut
                 assert joined(got) == joined(want)
             assert (await docker.version()).version == "20.10.24"
+    assert len(open_fds()) == before
+
+
+def _thread_daemon(path: str, answer: bytes, connections: int) -> Any:
+    """A daemon in a thread of its own (not in trio's loop, so it writes while the client
+    works): each connection gets ``answer`` after the request head, then is closed."""
+    import socket
+    import threading
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(4)
+
+    def run() -> None:
+        with listener:
+            for _ in range(connections):
+                conn, _ = listener.accept()
+                with conn:
+                    head = b""
+                    while b"\r\n\r\n" not in head:
+                        head += conn.recv(65536)
+                    try:
+                        conn.sendall(answer)
+                    except OSError:
+                        pass  # the client closed it (the cancelled read)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+async def test_quick_reads_give_other_tasks_turns_and_stop_when_cancelled(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Reads straight from the socket are cancellation points, and every QUICK_READS-th
+    also lets other tasks run: a task that counts its turns sees no long run of reads
+    without a turn.  A scope cancelled in a large stream stops it and leaves no
+    descriptor open.  (The daemon writes from a thread, so most reads find data; the
+    items' own turns, every SCHEDULE_EVERY items, are taken out of the way here.)"""
+    from dockproto_trio import _exchange
+
+    real = _exchange._plain_socket
+    counters: list[CountingSocket] = []
+    turns = 0
+
+    def counting(sock: Any) -> Any:
+        plain = real(sock)
+        assert plain is not None
+        counters.append(CountingSocket(plain, lambda: turns))
+        return counters[-1]
+
+    monkeypatch.setattr("dockproto_trio._exchange._plain_socket", counting)
+    monkeypatch.setattr("dockproto_trio._streams.SCHEDULE_EVERY", 1 << 30)
+    payload = b"".join(bytes([i % 251]) * 60_000 for i in range(400))
+    mux = b"".join(frame(1, payload[i : i + 60_000]) for i in range(0, len(payload), 60_000))
+    body = b"".join(chunk(mux[i : i + 32768]) for i in range(0, len(mux), 32768))
+    answer = CHUNKED_HEAD + body + b"0\r\n\r\n"
+    path = str(tmp_path / "d.sock")
+    before = len(open_fds())
+    thread = _thread_daemon(path, answer, 2)
+
+    async def other() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await trio.lowlevel.checkpoint()
+
+    async with dockproto_trio.open_docker(f"unix://{path}", api_version="1.41") as docker:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(other)
+            got = [c async for c in docker.containers.logs("c1", tty=False)]
+            assert b"".join(c.data for c in got) == payload and {c.stream for c in got} == {1}
+            log = counters[0].log
+            longest = run = 0  # reads that found data in a row, the other task not run
+            for a, b in itertools.pairwise(log):
+                run = run + 1 if a is not None and a == b else 0
+                longest = max(longest, run + 1 if a is not None else 0)
+            # (trio runs a batch of tasks in random order: the other task may run just
+            # before one run of quick reads and just after the next)
+            assert longest <= 2 * _exchange.QUICK_READS
+            assert counters[0].reads >= 2 * _exchange.QUICK_READS, "few quick reads"
+            seen = 0
+            with trio.CancelScope() as scope:
+                async for c in docker.containers.logs("c1", tty=False):
+                    seen += len(c.data)
+                    if len(counters) > 1 and counters[1].reads >= 3:
+                        scope.cancel()  # stops at the next read or item
+            assert scope.cancelled_caught and 0 < seen < len(payload)
+            nursery.cancel_scope.cancel()
+    thread.join(5)
+    assert not thread.is_alive()
     assert len(open_fds()) == before
