@@ -30,7 +30,15 @@ from typing import Any, Protocol
 
 from . import _pydecode as _py
 from ._errors import ProtocolError
-from ._events import EndOfArchive, JSONMessage, RawData, StreamChunk, StreamKind, TarData
+from ._events import (
+    EndOfArchive,
+    StreamChunk,
+    StreamKind,
+    TarData,
+    _json_message,
+    _raw_data,
+    _stream_chunk,
+)
 from ._events import TarMember as TarMember
 from ._pieces import MAX_PIECE, Pieces, join
 from ._tarmembers import TarSink
@@ -320,30 +328,30 @@ class _UnitSink:
         except (ValueError, RecursionError):
             msg = "body ended inside a JSON line that is not valid JSON"
             raise ProtocolError(msg, at) from None
-        events.append(JSONMessage(value))
+        events.append(_json_message(value))
 
 
 def _chunk(kind: int, data: bytes) -> object:
-    return StreamChunk(_KINDS[kind], data)
+    return _stream_chunk(_KINDS[kind], data)
 
 
 def _tty(kind: int, data: bytes) -> object:
-    return StreamChunk(StreamKind.STDOUT, data)
+    return _stream_chunk(StreamKind.STDOUT, data)
 
 
 def _raw(kind: int, data: bytes) -> object:
-    return RawData(data)
+    return _raw_data(data)
 
 
 def _frame(kind: int, data: bytes, at: int) -> object | None:
-    return StreamChunk(_KINDS[kind], data)
+    return _stream_chunk(_KINDS[kind], data)
 
 
 def _json_line(kind: int, data: bytes, at: int) -> object | None:
     if not data.strip():
         return None  # blank lines (and a lone CR) carry nothing
     try:
-        return JSONMessage(json.loads(data))
+        return _json_message(json.loads(data))
     except (ValueError, RecursionError) as exc:
         reason = getattr(exc, "msg", type(exc).__name__)
         raise ProtocolError(f"invalid JSON line ({reason})", at) from None

@@ -217,6 +217,34 @@ def _tar_data(data: bytes) -> TarData:
     return d  # type: ignore[no-any-return]
 
 
+# The stream decoders' events, one per run of output or per JSON line (100,000 event
+# messages are 100,000 of them): the same way, ~0.2 us each against ~0.5 us.
+_StreamChunkInit = _unfrozen(StreamChunk)
+_RawDataInit = _unfrozen(RawData)
+_JSONMessageInit = _unfrozen(JSONMessage)
+
+
+def _stream_chunk(stream: StreamKind, data: bytes) -> StreamChunk:
+    """``StreamChunk(stream, data)``, cheaper."""
+    c = _StreamChunkInit(stream, data)
+    c.__class__ = StreamChunk
+    return c  # type: ignore[no-any-return]
+
+
+def _raw_data(data: bytes) -> RawData:
+    """``RawData(data)``, cheaper."""
+    r = _RawDataInit(data)
+    r.__class__ = RawData
+    return r  # type: ignore[no-any-return]
+
+
+def _json_message(value: Any) -> JSONMessage:
+    """``JSONMessage(value)``, cheaper."""
+    m = _JSONMessageInit(value)
+    m.__class__ = JSONMessage
+    return m  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True, slots=True)
 class EndOfArchive:
     """The two zero blocks that end a tar archive were read."""

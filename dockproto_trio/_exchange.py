@@ -10,6 +10,7 @@ the socket is closed, so a cancelled call leaves no open socket and no broken st
 from __future__ import annotations
 
 import collections
+import math
 import select
 import socket
 from collections.abc import AsyncIterable
@@ -76,6 +77,16 @@ def _cancel_status_readable() -> bool:
 
 
 FAST_CANCEL_TEST = _cancel_status_readable()
+
+
+def cancel_pending() -> bool:
+    """Whether the calling task is cancelled: what ``checkpoint_if_cancelled`` tests,
+    without its coroutine (then ``await trio.lowlevel.checkpoint()`` raises it)."""
+    if FAST_CANCEL_TEST:
+        return bool(trio.lowlevel.current_task()._cancel_status.effectively_cancelled)
+    return trio.current_effective_deadline() == -math.inf
+
+
 # Idle connections kept for reuse: as many as requests may run at once (the Go client
 # keeps 6, which made a burst of 200 requests open ~194 new connections).
 MAX_IDLE = 64
@@ -201,10 +212,13 @@ class Exchange:
 
     async def pace(self) -> None:
         """The checkpoint before an event decoded already is taken (no I/O)."""
-        if self.count_event():
+        if self.turn_due():
             await trio.lowlevel.checkpoint()
-        else:
-            await trio.lowlevel.checkpoint_if_cancelled()
+
+    def turn_due(self) -> bool:
+        """Count an event about to be handed out without I/O; True when it must be a full
+        checkpoint: other tasks' turn (``count_event``) or a cancellation to deliver."""
+        return self.count_event() or cancel_pending()
 
     def count_event(self) -> bool:
         """Count an event handed out from the last read; True when other tasks get a turn.
@@ -212,7 +226,7 @@ class Exchange:
         Each such event is a cancellation point (cheap), and every SCHEDULE_EVERY-th
         also lets other tasks run; a full checkpoint per event would cost ~7 us each,
         which is most of the time of a tar of 20,000 small files or 100,000 event
-        messages.  Every read from the socket is a full checkpoint as well.
+        messages.  Reads let other tasks run too (see QUICK_READS).
         """
         self._unscheduled += 1
         if self._unscheduled >= SCHEDULE_EVERY:

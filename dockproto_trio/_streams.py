@@ -63,7 +63,8 @@ class DockerStream:
     async def __anext__(self) -> StreamChunk:
         if self._items:
             # The checkpoint comes before the item is taken: a cancelled call loses nothing.
-            await self._exchange.pace()
+            if self._exchange.turn_due():
+                await trio.lowlevel.checkpoint()
             event = self._items.pop()
         elif self._ended:
             await trio.lowlevel.checkpoint()

@@ -108,9 +108,13 @@ async def test_attach_keeps_output_sent_with_the_upgrade(nursery: trio.Nursery) 
     assert (len(out), err) == (1000, b"err")
 
 
-async def test_cancelled_receive_loses_no_output(nursery: trio.Nursery) -> None:
+@pytest.mark.parametrize("fast", [True, False], ids=["status-read", "deadline"])
+async def test_cancelled_receive_loses_no_output(
+    nursery: trio.Nursery, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
     """A receive cancelled while chunks of the last read wait takes none of them: the
     stream goes on where it was (and, cancelled before each one, loses none)."""
+    monkeypatch.setattr("dockproto_trio._exchange.FAST_CANCEL_TEST", fast)
     chunks = [StreamChunk(StreamKind(1 + i % 2), b"%d" % i * (i + 1)) for i in range(40)]
 
     async def handler(seen: Seen, stream: Any) -> bool:
@@ -319,6 +323,7 @@ async def test_long_batches_let_other_tasks_run(
 ) -> None:
     """Events from one big read are cancellation points and yield to other tasks."""
     monkeypatch.setattr("dockproto_trio._streams.FAST_CANCEL_TEST", fast)
+    monkeypatch.setattr("dockproto_trio._exchange.FAST_CANCEL_TEST", fast)
     lines = b"".join(b'{"n":%d}\n' % i for i in range(1000))
 
     async def handler(seen: Seen, stream: Any) -> bool:

@@ -1,4 +1,5 @@
-"""The cheap constructors of TarMember / TarData build genuine frozen instances."""
+"""The cheap constructors of the decoders' events (TarMember, TarData, StreamChunk,
+RawData, JSONMessage) build genuine frozen instances."""
 
 from __future__ import annotations
 
@@ -10,11 +11,22 @@ import tarfile
 
 import pytest
 
+import dockproto
 from dockproto import TarReader
 from dockproto._events import (
+    JSONMessage,
+    RawData,
+    StreamChunk,
+    StreamKind,
     TarData,
     TarMember,
     TarType,
+    _json_message,
+    _JSONMessageInit,
+    _raw_data,
+    _RawDataInit,
+    _stream_chunk,
+    _StreamChunkInit,
     _tar_data,
     _tar_member,
     _TarDataInit,
@@ -26,7 +38,13 @@ ARGS = ("d/f", 12, 0o644, TarType.FILE, "", 1_700_000_000, 1000, 1000, "u", "g",
 
 def test_twins_have_the_public_fields() -> None:
     """The unfrozen twins mirror the fields (names, order) and slots of the public classes."""
-    for public, twin in ((TarMember, _TarMemberInit), (TarData, _TarDataInit)):
+    for public, twin in (
+        (TarMember, _TarMemberInit),
+        (TarData, _TarDataInit),
+        (StreamChunk, _StreamChunkInit),
+        (RawData, _RawDataInit),
+        (JSONMessage, _JSONMessageInit),
+    ):
         assert [f.name for f in dataclasses.fields(twin)] == [
             f.name for f in dataclasses.fields(public)
         ]
@@ -66,6 +84,42 @@ def test_fast_tar_data_is_a_frozen_tar_data() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.data = b""  # type: ignore[misc]
     assert pickle.loads(pickle.dumps(fast)) == slow
+
+
+@pytest.mark.parametrize(
+    ("fast", "slow"),
+    [
+        (_stream_chunk(StreamKind.STDERR, b"err"), StreamChunk(StreamKind.STDERR, b"err")),
+        (_raw_data(b"raw"), RawData(b"raw")),
+        (_json_message({"status": "x"}), JSONMessage({"status": "x"})),
+    ],
+    ids=["StreamChunk", "RawData", "JSONMessage"],
+)
+def test_fast_stream_events_are_frozen(fast: object, slow: object) -> None:
+    assert type(fast) is type(slow) and fast == slow and repr(fast) == repr(slow)
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)  # type: ignore[call-overload]
+    field = dataclasses.fields(fast)[-1].name  # type: ignore[arg-type]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(fast, field, None)
+    assert pickle.loads(pickle.dumps(fast)) == slow
+    if isinstance(fast, JSONMessage):  # its methods are the class's
+        with pytest.raises(TypeError):
+            hash(fast)
+        error = _json_message({"errorDetail": {"message": "no such image"}})
+        assert error.error == "no such image" and error.exception() is not None
+    else:
+        assert hash(fast) == hash(slow)
+
+
+def test_decoders_give_the_frozen_classes() -> None:
+    """Demuxed chunks, raw bytes and JSON lines come out as the real classes."""
+    from dockproto._decode import BodyDecoder, Content, Framing
+
+    chunks = dockproto.Demuxer().feed(b"\x02\0\0\0\0\0\0\x02ok")
+    raw = BodyDecoder(Framing.CLOSE, Content.BYTES).feed(b"abc")
+    lines = BodyDecoder(Framing.CLOSE, Content.JSONLINES).feed(b'{"a":1}\n')
+    assert [type(e) for e in chunks + raw + lines] == [StreamChunk, RawData, JSONMessage]
+    assert chunks[0] == StreamChunk(StreamKind.STDERR, b"ok") and lines[0].value == {"a": 1}
 
 
 def test_tar_reader_events_are_frozen() -> None:
