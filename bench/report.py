@@ -287,8 +287,11 @@ def write(results: dict[str, Any], meta: dict[str, Any], folder: str) -> None:
         "(three container lifecycles) in dockerd's one-chunk-per-message framing, repeated.",
         "- **The limit.** The raw socket read sends the request and `recv_into`s a reused "
         "256 KiB buffer to the end: what any client must at least spend.",
-        "- **One process per measurement**, clients taking turns, median of up to 5 runs "
-        "(3 for lifecycle and follow; a client whose runs took over 25 s is not run again). "
+        "- **One process per measurement**, clients taking turns, median of up to 9 runs "
+        "for the replayed streams and 5 for the live cases (3 for lifecycle and follow; a "
+        "client whose runs took over 25 s is not run again). Every Python client, the raw "
+        "read too, first keeps the CPU busy for 0.2 s (a cold process read the export "
+        "~10% slower than one that had run a while, which flattered every ratio). "
         "Python clients time themselves after their imports, from making the client "
         "(version negotiation included) to the last item; the CLI is timed from spawn to "
         "exit, so its own start-up (~15 ms) is in its figures. Peak RSS is the process's "
