@@ -42,15 +42,17 @@ STREAM_BUFFER = 1 << 18
 # A read through trio is a full checkpoint, a turn of trio's run loop (~7 us); a 256 MiB
 # attach makes ~1,200 reads, all of them finding data (strace: 1 EAGAIN in 1,229).  A read
 # straight from the socket is a cancellation point only, and every QUICK_READS-th one
-# also lets other tasks run.  Attach 0.073 -> 0.061 s, export 0.096 -> 0.087 s (harness).
+# also lets other tasks run.  Attach 0.070 -> 0.061 s, export 0.094 -> 0.090 s (harness,
+# with DockerStream taking a read's chunks at once).
 QUICK_READS = 8
 # Events handed out from one read before other tasks get a turn (see next_event).
 SCHEDULE_EVERY = 64
 
 
 def _plain_socket(sock: trio.socket.SocketType) -> socket.socket | None:
-    """The standard socket under a trio socket (trio 0.11 to 0.35 keep it as ``_sock``),
-    or None if a trio release moves it: reads then all go through trio."""
+    """The standard socket under a trio socket (trio keeps it as ``_sock``: 0.35, the
+    version tested, and a test checks it), or None if a release moves it: reads then
+    all go through trio."""
     plain = getattr(sock, "_sock", None)
     if isinstance(plain, socket.socket) and plain.fileno() == sock.fileno():
         return plain
@@ -59,13 +61,15 @@ def _plain_socket(sock: trio.socket.SocketType) -> socket.socket | None:
 
 def _cancel_status_readable() -> bool:
     """Whether a task's cancel status is where ``trio.lowlevel.checkpoint_if_cancelled``
-    reads it (``task._cancel_status.effectively_cancelled``, trio 0.11 to 0.35 at least).
+    reads it (``task._cancel_status.effectively_cancelled``: trio 0.35, the version
+    tested, and a test checks it).
 
-    ``EventStream`` reads it directly for each item decoded already, rather than awaiting
-    ``checkpoint_if_cancelled`` (a coroutine, ~0.2 us); if a trio release moves it, it
-    awaits ``checkpoint_if_cancelled`` again.  (What the direct test leaves out, a
-    KeyboardInterrupt pending for the main task, arrives at the next full checkpoint,
-    at most SCHEDULE_EVERY items later.)
+    ``EventStream`` (inline) and ``cancel_pending`` read it directly for each item decoded
+    already, rather than awaiting ``checkpoint_if_cancelled`` (a coroutine, ~0.2 us); if a
+    trio release moves it, they fall back to ``checkpoint_if_cancelled`` and to the
+    effective deadline.  (What the direct test leaves out, a KeyboardInterrupt pending
+    for the main task, arrives at the next full checkpoint, at most SCHEDULE_EVERY items
+    later.)
     """
     try:
         from trio._core._run import CancelStatus
