@@ -837,3 +837,38 @@ async def test_quick_reads_give_other_tasks_turns_and_stop_when_cancelled(
     thread.join(5)
     assert not thread.is_alive()
     assert len(open_fds()) == before
+
+
+async def test_reset_in_a_large_stream_read_from_the_socket_itself() -> None:
+    """An RST after a large stream has switched to the reused buffer and its quick reads:
+    ProtocolError (not a bare OSError), every chunk before it was whole, no leak, and
+    the client works afterwards."""
+    mux = _big_mux()
+    switched = trio.Event()
+
+    async def fault(what: str, stream: Any) -> None:
+        await stream.send_all(CHUNKED_HEAD)
+        for i in range(0, len(mux), 100_000):
+            await stream.send_all(chunk(mux[i : i + 100_000]))
+        await switched.wait()
+        await reset(stream)
+
+    before = len(open_fds())
+    async with serve(Script(fault), tcp=True) as d:
+        async with dockproto_trio.open_docker(d.host, api_version="1.41", tls=False) as docker:
+            got: list[Any] = []
+            with pytest.raises(dockproto.ProtocolError, match=r"broke|ended|cut off"):
+                async with docker.containers.logs("c1", tty=False) as logs:
+                    async for c in logs:
+                        got.append(c)
+                        assert logs._exchange is not None
+                        if logs._exchange._plain is not None:
+                            switched.set()
+            assert switched.is_set(), "the stream never read from the socket itself"
+            want = dockproto.Demuxer().feed(mux)
+            for kind in (1, 2):  # each stream's bytes: a prefix of what was sent
+                part = b"".join(c.data for c in got if c.stream == kind)
+                whole = b"".join(c.data for c in want if c.stream == kind)
+                assert part and whole.startswith(part)
+            await works_afterwards(docker, "logs")
+    assert len(open_fds()) == before
