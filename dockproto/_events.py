@@ -10,10 +10,13 @@ body goes ``Response`` -> items (``StreamChunk``, ``JSONMessage``, ``TarMember``
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, make_dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ._errors import DockerError, StreamError, error_for_status
+
+E = TypeVar("E")
 
 
 class _Sentinel:
@@ -210,18 +213,28 @@ def _tar_member(
     return m  # type: ignore[no-any-return]
 
 
-def _tar_data(data: bytes) -> TarData:
-    """``TarData(data)``, cheaper."""
-    d = _TarDataInit(data)
-    d.__class__ = TarData
-    return d  # type: ignore[no-any-return]
+def _one_field(cls: type[E], twin: Any) -> Callable[[Any], E]:
+    """``cls(value)`` for an event of one field, cheaper: built by ``twin``, then
+    ``__class__`` assigned (a closure: no cost over a function written out)."""
 
+    def make(value: Any) -> E:
+        obj = twin(value)
+        obj.__class__ = cls
+        return obj  # type: ignore[no-any-return]
+
+    return make
+
+
+_tar_data = _one_field(TarData, _TarDataInit)
+"""``TarData(data)``, cheaper."""
 
 # The stream decoders' events, one per run of output or per JSON line (100,000 event
 # messages are 100,000 of them): the same way, ~0.2 us each against ~0.5 us.
 _StreamChunkInit = _unfrozen(StreamChunk)
 _RawDataInit = _unfrozen(RawData)
 _JSONMessageInit = _unfrozen(JSONMessage)
+_raw_data = _one_field(RawData, _RawDataInit)
+_json_message = _one_field(JSONMessage, _JSONMessageInit)
 
 
 def _stream_chunk(stream: StreamKind, data: bytes) -> StreamChunk:
@@ -229,20 +242,6 @@ def _stream_chunk(stream: StreamKind, data: bytes) -> StreamChunk:
     c = _StreamChunkInit(stream, data)
     c.__class__ = StreamChunk
     return c  # type: ignore[no-any-return]
-
-
-def _raw_data(data: bytes) -> RawData:
-    """``RawData(data)``, cheaper."""
-    r = _RawDataInit(data)
-    r.__class__ = RawData
-    return r  # type: ignore[no-any-return]
-
-
-def _json_message(value: Any) -> JSONMessage:
-    """``JSONMessage(value)``, cheaper."""
-    m = _JSONMessageInit(value)
-    m.__class__ = JSONMessage
-    return m  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
