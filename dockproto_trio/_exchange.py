@@ -214,11 +214,6 @@ class Exchange:
             await trio.lowlevel.cancel_shielded_checkpoint()
         return event
 
-    async def pace(self) -> None:
-        """The checkpoint before an event decoded already is taken (no I/O)."""
-        if self.turn_due():
-            await trio.lowlevel.checkpoint()
-
     def turn_due(self) -> bool:
         """Count an event about to be handed out without I/O; True when it must be a full
         checkpoint: other tasks' turn (``count_event``) or a cancellation to deliver."""
