@@ -1,11 +1,13 @@
-"""Build dockproto: the metadata is in pyproject.toml; this adds the C stream core.
+"""Build dockproto: the metadata is in pyproject.toml; this adds the C extensions.
 
-``csrc/build_native.py`` describes ``dockproto._native`` (cffi, API mode).  Its build is
-optional: without a working C compiler the install still succeeds, without the
-extension, and ``import dockproto`` then warns that the pure-Python decoders are in use
-(``dockproto.NATIVE`` is False).  ``DOCKPROTO_REQUIRE_NATIVE=1`` turns a failed build
-into an error instead; wheel builds (cibuildwheel, ``scripts/wheels``) set it, so no
-published wheel lacks the core.  On CPython with the GIL the wheel is ``cp310-abi3``.
+``csrc/build_native.py`` describes ``dockproto._native`` (the stream core: cffi, API
+mode) and ``dockproto._tarevents`` (tar events built in C: a plain extension).  Their
+build is optional: without a working C compiler the install still succeeds, without
+them, and ``import dockproto`` then warns that the pure-Python decoders are in use
+(``dockproto.NATIVE`` is False); without ``_tarevents`` alone, tar events are built in
+Python.  ``DOCKPROTO_REQUIRE_NATIVE=1`` turns a failed build into an error instead;
+wheel builds (cibuildwheel, ``scripts/wheels``) set it, so no published wheel lacks
+either.  On CPython with the GIL both are stable-ABI and the wheel is ``cp310-abi3``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from setuptools.command.build_ext import build_ext
 from setuptools.errors import CCompilerError, ExecError, PlatformError
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "csrc"))
-from build_native import LIMITED_API, LIMITED_API_TAG
+from build_native import LIMITED_API, LIMITED_API_TAG, tar_extension
 
 sys.path.pop(0)
 
@@ -28,14 +30,26 @@ BUILD_ERRORS = (CCompilerError, ExecError, PlatformError)
 
 FALLBACK = """
 ************************************************************************************
-dockproto: the C stream core (dockproto._native) could not be built:
+dockproto: {what} could not be built:
     {error}
-Installing without it: dockproto works through its pure-Python decoders, which are
-much slower on streamed bodies, and `import dockproto` warns about it.  To get the
-core, install a C compiler and the Python headers (Debian: gcc python3-dev) and
-reinstall, or install a prebuilt wheel.  DOCKPROTO_REQUIRE_NATIVE=1 makes this an error.
+Installing without it: {without}  To get it,
+install a C compiler and the Python headers (Debian: gcc python3-dev) and reinstall,
+or install a prebuilt wheel.  DOCKPROTO_REQUIRE_NATIVE=1 makes this an error.
 ************************************************************************************
 """
+WITHOUT = {
+    "dockproto._native": (
+        "the C stream core (dockproto._native)",
+        "dockproto works through its pure-Python decoders, which\nare much slower on "
+        "streamed bodies, and `import dockproto` warns about it.",
+    ),
+    "dockproto._tarevents": (
+        "the tar events extension (dockproto._tarevents)",
+        "tar archives (export, copy, save) are read by the C\ncore with their events "
+        "built in Python, about half as fast.",
+    ),
+    "": ("dockproto's C extensions", "dockproto works through its pure-Python decoders."),
+}
 
 
 class OptionalBuildExt(build_ext):
@@ -49,7 +63,7 @@ class OptionalBuildExt(build_ext):
         try:
             super().run()
         except BUILD_ERRORS as exc:  # no compiler for this platform at all, say
-            self._fall_back(exc)
+            self._fall_back(exc, "")
             self.extensions = []
 
     def build_extensions(self) -> None:
@@ -62,13 +76,15 @@ class OptionalBuildExt(build_ext):
         try:
             super().build_extension(ext)
         except BUILD_ERRORS as exc:  # the compiler or linker failed, or is missing
-            self._fall_back(exc)
+            self._fall_back(exc, ext.name)
             self._failed.add(ext.name)
 
-    def _fall_back(self, exc: BaseException) -> None:
+    def _fall_back(self, exc: BaseException, name: str) -> None:
         if REQUIRE_NATIVE:
             raise exc
-        sys.stderr.write(FALLBACK.format(error=str(exc).strip() or type(exc).__name__))
+        what, without = WITHOUT.get(name, WITHOUT[""])
+        error = str(exc).strip() or type(exc).__name__
+        sys.stderr.write(FALLBACK.format(what=what, error=error, without=without))
         sys.stderr.flush()
 
 
@@ -77,5 +93,6 @@ class OptionalBuildExt(build_ext):
 setup(
     cmdclass={"build_ext": OptionalBuildExt},
     cffi_modules=["csrc/build_native.py:ffibuilder"],
+    ext_modules=[tar_extension()],
     options={"bdist_wheel": {"py_limited_api": LIMITED_API_TAG}} if LIMITED_API else {},
 )

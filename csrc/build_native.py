@@ -17,7 +17,12 @@ CPython from 3.14t, which has no ``abi3`` (setuptools refuses it there): that ch
 left to cffi (a per-version build on 3.14t, the ``abi3t`` API on 3.15t), and the wheel
 is per-version (``cp314t``, ``cp315t``), as a debug build's is.
 
-Run as a script to build in place (``dockproto/_native.*.so``)::
+``tar_extension`` describes the other, smaller extension, ``dockproto._tarevents``
+(``csrc/tarevents.c``): a plain CPython extension that builds tar events, which cffi
+cannot (it hands no Python objects across).  setup.py lists it in ``ext_modules``.
+
+Run as a script to build both in place (``dockproto/_native.*.so``,
+``dockproto/_tarevents.*.so``)::
 
     .venv/bin/python csrc/build_native.py
 """
@@ -30,6 +35,7 @@ import sys
 import sysconfig
 
 import cffi  # type: ignore[import-untyped]
+from setuptools import Distribution, Extension
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -73,6 +79,7 @@ int dp_body_eof(dp_body *st);
 """
 
 SOURCES = ["csrc/body.c", "csrc/demux.c", "csrc/tar.c"]
+"""The stream core's sources (``tarevents.c`` is the separate ``_tarevents``)."""
 EXT = (".so", ".pyd")
 
 LIMITED_API = (
@@ -83,13 +90,41 @@ LIMITED_API = (
 """True when this interpreter builds an ``abi3`` extension (and wheel)."""
 LIMITED_API_TAG = "cp310"
 """The oldest CPython an abi3 wheel claims (``requires-python`` in pyproject.toml)."""
+LIMITED_API_HEX = "0x030A0000"
+"""``Py_LIMITED_API`` for ``_tarevents``: the same 3.10 (cffi sets its own for ``_native``)."""
+TAR_EVENTS_SOURCE = "csrc/tarevents.c"
+
+
+def _flags() -> tuple[list[str], list[str]]:
+    """Compile and link flags: -O2, then ``DOCKPROTO_CFLAGS``."""
+    extra = ["-O2"]
+    extra += shlex.split(os.environ.get("DOCKPROTO_CFLAGS", ""))
+    link = [f for f in extra if f.startswith("-fsanitize") or f == "-fno-omit-frame-pointer"]
+    return extra, link
+
+
+def tar_extension(root: str = "") -> Extension:
+    """``dockproto._tarevents``: tar events built in C (``csrc/tarevents.c``).
+
+    A plain CPython extension, not cffi: it builds Python objects.  Stable ABI (3.10)
+    wherever the cffi core is, so the wheel stays ``cp310-abi3``.
+    """
+    extra, link = _flags()
+    return Extension(
+        "dockproto._tarevents",
+        sources=[os.path.join(root, TAR_EVENTS_SOURCE)],
+        include_dirs=[os.path.join(root, "csrc")],
+        depends=[os.path.join(root, "csrc", "dockproto.h")],
+        extra_compile_args=extra,
+        extra_link_args=link,
+        define_macros=[("Py_LIMITED_API", LIMITED_API_HEX)] if LIMITED_API else [],
+        py_limited_api=LIMITED_API,
+    )
 
 
 def make_builder(root: str = "") -> cffi.FFI:
     """The FFI builder; ``root`` prefixes the source paths (empty for setup.py)."""
-    extra = ["-O2"]
-    extra += shlex.split(os.environ.get("DOCKPROTO_CFLAGS", ""))
-    link = [f for f in extra if f.startswith("-fsanitize") or f == "-fno-omit-frame-pointer"]
+    extra, link = _flags()
     builder = cffi.FFI()
     builder.cdef(CDEF)
     builder.set_source(
@@ -123,6 +158,30 @@ def main() -> None:
     for name in new:
         os.replace(os.path.join(built, name), os.path.join(pkg, name))
         print(os.path.join("dockproto", name))
+    print(build_tar_events_in_place())
+
+
+def build_tar_events_in_place() -> str:
+    """Compile ``dockproto/_tarevents.*.so`` in place (setuptools' build_ext)."""
+    here = os.getcwd()
+    os.chdir(ROOT)  # build_ext --inplace writes relative to the working directory
+    try:
+        dist = Distribution({"ext_modules": [tar_extension()], "script_name": "build_native.py"})
+        cmd = dist.get_command_obj("build_ext")
+        cmd.inplace = True  # type: ignore[attr-defined]
+        cmd.force = True  # type: ignore[attr-defined]  # (the flags may have changed)
+        cmd.build_temp = os.path.join("build", "tarevents")  # type: ignore[attr-defined]
+        cmd.ensure_finalized()
+        dist.run_command("build_ext")
+        out = cmd.get_ext_fullpath("dockproto._tarevents")  # type: ignore[attr-defined]
+    finally:
+        os.chdir(here)
+    pkg = os.path.join(ROOT, "dockproto")
+    keep = os.path.basename(out)
+    for name in os.listdir(pkg):  # another build (abi3 or not) could shadow it
+        if name.startswith("_tarevents.") and name.endswith(EXT) and name != keep:
+            os.remove(os.path.join(pkg, name))
+    return os.path.relpath(out, ROOT)
 
 
 if __name__ == "__main__":

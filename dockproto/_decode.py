@@ -41,7 +41,7 @@ from ._events import (
 )
 from ._events import TarMember as TarMember
 from ._pieces import MAX_PIECE, Pieces, join
-from ._tarmembers import TarSink
+from ._tarmembers import TarSink, configure_tar_events
 
 _FORCE_PURE = os.environ.get("DOCKPROTO_PURE_PYTHON") == "1"
 _ffi: Any = None
@@ -63,6 +63,15 @@ def _load_native() -> bool:
     return True
 
 
+def _load_tar_events() -> Any:
+    """``dockproto._tarevents.take`` configured for our event types; None without it."""
+    try:
+        from . import _tarevents
+    except ImportError:  # not built: TarSink builds every event in Python
+        return None
+    return configure_tar_events(_tarevents)
+
+
 NATIVE = False
 """True when the C stream core is in use (False when missing or ``DOCKPROTO_PURE_PYTHON=1``)."""
 if not _FORCE_PURE:
@@ -77,6 +86,9 @@ if not _FORCE_PURE:
             RuntimeWarning,
             stacklevel=2,
         )
+_TAR_EVENTS: Any = _load_tar_events() if NATIVE else None
+"""``dockproto._tarevents.take`` when tar events are built in C (with the C core only)."""
+TAR_EVENTS = _TAR_EVENTS is not None
 
 MAX_CALL = 1 << 20
 """At most this many input bytes go to one core call (the output buffer is this + 512)."""
@@ -130,9 +142,16 @@ class _Core(Protocol):
 class _NativeCore:
     """``dp_body`` and its buffers, allocated once per decoder."""
 
-    __slots__ = ("_cap", "_max", "_out", "_outmv", "_res", "_spanmv", "_spans", "_st")
+    __slots__ = (
+        "_addresses", "_cap", "_max", "_out", "_outmv", "_res", "_spanmv", "_spans", "_st",
+        "in_addr", "out_addr",
+    )  # fmt: skip
 
     def __init__(self, framing: int, content: int, length: int, frames: bool, spans: int):
+        # in_addr, out_addr: where the last call's input and output lie, for the tar
+        # events extension (kept for TAR only: it costs a cast per call).
+        self._addresses = content == _py.TAR
+        self.in_addr = self.out_addr = 0
         self._st = _ffi.new("dp_body *")
         _lib.dp_body_init(self._st, framing, content, length, int(frames))
         self._max = spans
@@ -161,10 +180,14 @@ class _NativeCore:
             self._cap = max(n, 65536) + _py.MIN_OUT
             self._out = _ffi.new("uint8_t[]", self._cap)
             self._outmv = memoryview(_ffi.buffer(self._out))
+            self.out_addr = int(_ffi.cast("uintptr_t", self._out))
         res = self._res
+        inp = _ffi.from_buffer("uint8_t[]", mv)
+        if self._addresses:  # (valid while the caller holds mv, as BodyDecoder.feed does)
+            self.in_addr = int(_ffi.cast("uintptr_t", inp))
         code = _lib.dp_body_feed(
             self._st,
-            _ffi.from_buffer("uint8_t[]", mv),
+            inp,
             n,
             self._out,
             self._cap,
@@ -394,7 +417,8 @@ class BodyDecoder:
         )
         sink: _Sink
         if content is Content.TAR:
-            sink = TarSink(self._core.set_next_size)
+            core = self._core if isinstance(self._core, _NativeCore) else None
+            sink = TarSink(self._core.set_next_size, _TAR_EVENTS, core)  # (needs addresses)
         elif content is Content.JSONLINES:
             sink = _UnitSink(_json_line, lines=True)
         elif mux and frames:

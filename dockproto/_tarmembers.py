@@ -19,13 +19,20 @@ next header, so the walker pauses after an 'x' body and ``set_next_size`` is cal
 Fields are decoded UTF-8 with surrogateescape, so no byte is lost.
 
 This runs once per member and once per data span: 20,000 small files are 40,000
-events, so ``take`` keeps its common case inline and builds events through the
-unfrozen twins of ``_events`` (``__class__`` assigned after).
+events.  With the C core, ``dockproto._tarevents`` (``csrc/tarevents.c``) builds the
+common case in C: plain members and the data of small files, as long as nothing is
+pending here; it stops at the first span it leaves (a long name or pax header, a
+piece of a large member, the end of the archive) and ``take`` goes on from there.
+Without it, ``take`` keeps the same common case inline and builds events through the
+unfrozen twins of ``_events`` (``__class__`` assigned after).  Both give the same
+events, types included (tests/native/test_tar_events.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
+from typing import Any, Protocol
 
 from ._errors import ProtocolError
 from ._events import (
@@ -92,11 +99,63 @@ def parse_pax(body: bytes, at: int) -> dict[str, str]:
     return recs
 
 
-class TarSink:
-    """Spans in, tar events out.  One per archive; keeps long names across calls."""
+_MEMBER_FIELDS = (
+    "name", "size", "mode", "type", "linkname", "mtime", "uid", "gid", "uname", "gname",
+    "devmajor", "devminor", "pax",
+)  # fmt: skip
+"""TarMember's fields in the order ``csrc/tarevents.c`` fills them."""
 
-    def __init__(self, set_next_size: Callable[[int], None]) -> None:
+FastTake = Callable[
+    [list[int], int, int, int, list[object], tuple[str, str]], tuple[int, tuple[str, str]]
+]
+"""``dockproto._tarevents.take(spans, start, in_addr, out_addr, events, owners)``."""
+
+
+class _Addresses(Protocol):
+    in_addr: int
+    out_addr: int
+
+
+def configure_tar_events(module: Any) -> FastTake | None:
+    """Give ``dockproto._tarevents`` our types; its ``take``, or None if it refuses them.
+
+    It fills the slots of new instances directly, so it is shown one sample of each
+    type with distinct field values, and finds each slot by them (or refuses a layout
+    it cannot account for: the sink then builds every event here).
+    """
+    types = tuple(_TYPES.get(t, TarType.OTHER) for t in range(256))
+    try:
+        member_values = tuple(object() for _ in _MEMBER_FIELDS)
+        fields: dict[str, Any] = dict(zip(_MEMBER_FIELDS, member_values, strict=True))
+        member = TarMember(**fields)
+        data_value = object()
+        data = TarData(data_value)  # type: ignore[arg-type]
+        module.configure(
+            TarMember, member, member_values, TarData, data, (data_value,), types, MAX_PIECE
+        )
+    except TypeError:
+        return None
+    take: FastTake = module.take
+    return take
+
+
+class TarSink:
+    """Spans in, tar events out.  One per archive; keeps long names across calls.
+
+    ``fast`` (``dockproto._tarevents.take``, with ``core`` giving the addresses of the
+    spans' buffers) builds the events of plain members and small files in C; it is
+    called only when nothing is pending here, and gives back the spans it left.
+    """
+
+    def __init__(
+        self,
+        set_next_size: Callable[[int], None],
+        fast: FastTake | None = None,
+        core: _Addresses | None = None,
+    ) -> None:
         self._set_next_size = set_next_size
+        self._fast = fast if core is not None else None
+        self._core = core
         self._meta_type = 0  # the typeflag of the meta member whose body is being collected
         self._meta_parts: list[bytes] = []
         self._global: dict[str, str] = {}
@@ -110,15 +169,24 @@ class TarSink:
     def take(
         self, spans: list[int], inmv: memoryview, outmv: memoryview, events: list[object]
     ) -> None:
-        # Locals: this loop runs twice per small file.
         data = self._data
+        start = 0
+        if self._fast is not None and self._plain and not self._meta_type and not data.parts:
+            core = self._core
+            assert core is not None
+            start, self._owners = self._fast(
+                spans, 0, core.in_addr, core.out_addr, events, self._owners
+            )
+            if start == len(spans):
+                return
+        # Locals: this loop runs twice per small file.
         append = events.append
         unpack = _unpack_record
         new_data, data_cls, member_cls = _TarDataInit, TarData, TarMember
         new, member_init, init = object.__new__, _TarMemberInit, _TarMemberInit.__init__
         # (member: new, init, __class__: as _events._tar_member does, inline)
         types, other = _TYPES, TarType.OTHER
-        it = iter(spans)
+        it = iter(spans) if not start else islice(spans, start, None)
         for tag, off, n in zip(it, it, it, strict=True):  # (tag, offset, length) triples
             kind = tag & KIND_MASK
             if kind == K_TAR_DATA:

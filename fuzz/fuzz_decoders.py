@@ -3,13 +3,16 @@
 Input: byte 0 picks framing, content and frame mode; byte 1 seeds two different sets of
 split points; the rest is the body.  The native decoder fed one way and the pure-Python
 one fed another must give the same events, the same error (message and offset) and the
-same bytes left over.  This is what ``tests/native/test_equivalence.py`` checks with
-hypothesis, driven here by coverage instead.
+same bytes left over; for tar, the native decoder with its events built in C
+(``dockproto._tarevents``) and built by the Python sink must agree exactly.  This is
+what ``tests/native/test_equivalence.py`` checks with hypothesis, driven here by
+coverage instead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 import sys
 from typing import Any
@@ -21,6 +24,7 @@ except ImportError:  # tests/faults/test_fuzz_corpus.py replays the corpus witho
 
 with atheris.instrument_imports() if atheris else contextlib.nullcontext():
     import dockproto
+    from dockproto import _decode
     from dockproto._decode import BodyDecoder, Content, Framing
 
 CONTENTS = list(Content)
@@ -78,6 +82,27 @@ def TestOneInput(data: bytes) -> None:
     p = run(False, mode, body, random.Random(seed + 1))
     if c != p:
         raise AssertionError(f"native and pure-Python decoders differ:\n{c}\n{p}")
+    if CONTENTS[(mode // 3) % len(CONTENTS)] is Content.TAR and _decode._TAR_EVENTS:
+        # Tar events built in C (dockproto._tarevents) against the Python sink, same splits.
+        saved, _decode._TAR_EVENTS = _decode._TAR_EVENTS, None
+        try:
+            s = run(True, mode, body, random.Random(seed))
+        finally:
+            _decode._TAR_EVENTS = saved
+        if _typed(c) != _typed(s):
+            raise AssertionError(f"tar events from C and from the Python sink differ:\n{c}\n{s}")
+
+
+def _typed(result: tuple[Any, ...]) -> list[Any]:
+    """Events and their field values with types (an int mtime is not a float one)."""
+    return [
+        [type(e), *((type(v), v) for v in vars_of(e))] if not isinstance(e, list) else e
+        for e in result[0]
+    ] + list(result[1:])
+
+
+def vars_of(event: Any) -> list[Any]:
+    return [getattr(event, f.name) for f in dataclasses.fields(event)]
 
 
 def main() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 import os
 import tarfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from hypothesis import HealthCheck, settings
 
+from dockproto import _decode
 from dockproto._decode import BodyDecoder, Content, Framing
 from dockproto._events import StreamChunk, TarData, TarMember
 
@@ -194,3 +197,24 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 NATIVE_PROFILE = settings.get_profile("dockproto-native")
+
+
+@contextlib.contextmanager
+def python_tar_sink() -> Iterator[None]:
+    """Decoders made inside build tar events in Python, not in dockproto._tarevents."""
+    assert _decode._TAR_EVENTS is not None, "dockproto._tarevents is not in use"
+    saved, _decode._TAR_EVENTS = _decode._TAR_EVENTS, None
+    try:
+        yield
+    finally:
+        _decode._TAR_EVENTS = saved
+
+
+def exact(events: Iterable[object]) -> list[tuple[object, ...]]:
+    """Each event's type and its fields' types and values (1 == 1.0 == True otherwise)."""
+    out: list[tuple[object, ...]] = []
+    for ev in events:
+        assert dataclasses.is_dataclass(ev)
+        values = tuple(getattr(ev, f.name) for f in dataclasses.fields(ev))
+        out.append((type(ev), *((type(v), v) for v in values)))
+    return out

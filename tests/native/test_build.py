@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,16 @@ def test_native_is_built() -> None:
     assert _decode.NATIVE is (os.environ.get("DOCKPROTO_PURE_PYTHON") != "1")
 
 
+def test_tar_events_extension_is_built_and_in_use() -> None:
+    """dockproto._tarevents is built, accepted our event types, and is used with the core."""
+    import dockproto._tarevents as ext
+
+    assert _decode.configure_tar_events(ext) is not None
+    assert _decode.TAR_EVENTS is _decode.NATIVE
+    sink = _decode.TarReader()._dec._sink
+    assert (sink._fast is not None) is _decode.NATIVE  # type: ignore[attr-defined]
+
+
 def test_constants_match_header() -> None:
     """Every enum the twin mirrors has the value the C header gives it."""
     from dockproto._native import lib
@@ -35,29 +46,28 @@ def test_constants_match_header() -> None:
         assert code in py.MESSAGES
 
 
+WARNINGS = ["-Wall", "-Wextra", "-Wpedantic", "-Wconversion", "-Wshadow", "-Werror"]
+# tarevents.c includes Python.h: its headers are system headers here (their own
+# warnings are not ours), and it is checked for the stable ABI and without it.
+PYTHON_INCLUDE = ["-isystem", sysconfig.get_paths()["include"]]
+VARIANTS = {"tarevents.c": [["-DPy_LIMITED_API=0x030A0000"], []]}
+
+
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 def test_c_sources_are_warning_free() -> None:
     """csrc/*.c compile as C99 with -Wall -Wextra -Wpedantic -Wconversion and no warning."""
-    for src in sorted((ROOT / "csrc").glob("*.c")):
-        proc = subprocess.run(
-            [
-                "gcc",
-                "-std=c99",
-                "-Wall",
-                "-Wextra",
-                "-Wpedantic",
-                "-Wconversion",
-                "-Wshadow",
-                "-Werror",
-                "-O2",
-                "-fsyntax-only",
-                str(src),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr
+    sources = sorted((ROOT / "csrc").glob("*.c"))
+    assert "tarevents.c" in [s.name for s in sources]
+    for src in sources:
+        for variant in VARIANTS.get(src.name, [[]]):
+            python = PYTHON_INCLUDE if src.name in VARIANTS else []
+            proc = subprocess.run(
+                ["gcc", "-std=c99", *WARNINGS, "-O2", "-fsyntax-only", *python, *variant, str(src)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert proc.returncode == 0, (src.name, variant, proc.stderr)
 
 
 def _native_in_subprocess(env_value: str | None, hide_native: bool = False) -> str:

@@ -17,8 +17,10 @@ from dockproto._events import JSONMessage, StreamChunk
 from .native_helpers import (
     NATIVE_PROFILE,
     chunked,
+    exact,
     expected_streams,
     frame,
+    python_tar_sink,
     streams,
     tar_summary,
     tarfile_summary,
@@ -75,11 +77,19 @@ def run(
 
 
 def both(*args: Any, **kw: Any) -> list[object]:
-    """Run C and twin; they must agree exactly (events and leftovers)."""
+    """Run C and twin; they must agree exactly (events and leftovers).
+
+    Tar runs the C core twice, with the events built in C (dockproto._tarevents) and
+    by the Python sink, and all three must give the same types and values."""
     c_events, c_dec = run(True, *args, **kw)
     py_events, py_dec = run(False, *args, **kw)
     assert c_events == py_events
+    assert exact(c_events) == exact(py_events)
     assert c_dec.unused == py_dec.unused and c_dec.done and py_dec.done
+    if args[1] is Content.TAR:
+        with python_tar_sink():
+            sink_events, _ = run(True, *args, **kw)
+        assert exact(sink_events) == exact(c_events)
     return c_events
 
 

@@ -7,13 +7,12 @@ import tarfile
 
 import pytest
 
+from dockproto import _decode
 from dockproto._decode import Content, Framing, TarReader
 from dockproto._errors import ProtocolError
 from dockproto._events import EndOfArchive, TarData, TarMember, TarType
 
 from .native_helpers import (
-    IMPL_IDS,
-    IMPLS,
     chunked,
     decoder,
     feed_all,
@@ -23,7 +22,25 @@ from .native_helpers import (
     tarfile_summary,
 )
 
-pytestmark = pytest.mark.parametrize("native", IMPLS, ids=IMPL_IDS)
+
+@pytest.fixture(autouse=True)
+def tar_sink(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Who builds the events: "C" (dockproto._tarevents, with the C core) or "Python"."""
+    if request.param == "Python":
+        monkeypatch.setattr(_decode, "_TAR_EVENTS", None)
+    else:
+        assert _decode._TAR_EVENTS is not None
+    return str(request.param)
+
+
+# Each test with the C core and C-built events, the C core and the Python sink, and the
+# twin (which always has the Python sink).
+pytestmark = pytest.mark.parametrize(
+    ("native", "tar_sink"),
+    [(True, "C"), (True, "Python"), (False, "Python")],
+    ids=["C", "C-python-sink", "twin"],
+    indirect=["tar_sink"],
+)
 
 LONG = "deep/" * 30 + "name.txt"  # 158 bytes: needs a ustar prefix, GNU 'L' or pax 'x'
 LONGER = "d" * 120 + "/" + "e" * 200  # no ustar prefix split possible

@@ -42,6 +42,7 @@ reader = dockproto.TarReader()
 tar = [type(e).__name__ for e in reader.feed(bytes.fromhex(sys.argv[2])) + reader.close()]
 print(json.dumps({
     "native": dockproto.NATIVE,
+    "tar_events": dockproto._decode.TAR_EVENTS,
     "file": dockproto.__file__,
     "warnings": [f"{w.category.__name__}: {w.message}" for w in caught],
     "chunks": chunks,
@@ -88,12 +89,12 @@ def probe(tmp: Path, switch: str | None, package: Path | None = None) -> dict[st
     return result
 
 
-def without_core(tmp: Path) -> Path:
-    """A copy of the package under test, minus the extension; returns its sys.path entry."""
+def without_core(tmp: Path, extension: str = "_native") -> Path:
+    """A copy of the package under test, minus an extension; returns its sys.path entry."""
     site = tmp / "site"
 
     def skip(folder: str, names: list[str]) -> set[str]:
-        core = {n for n in names if n.startswith("_native.") and not n.endswith(".pyi")}
+        core = {n for n in names if n.startswith(f"{extension}.") and not n.endswith(".pyi")}
         return core | {"__pycache__"}
 
     shutil.copytree(PACKAGE, site / "dockproto", ignore=skip)
@@ -111,6 +112,19 @@ def test_core_is_used_by_default(tmp_path: Path, switch: str | None) -> None:
     """With the extension importable and no DOCKPROTO_PURE_PYTHON=1, the C core decodes, quietly."""
     result = probe(tmp_path, switch)
     assert result["native"] is True
+    assert result["tar_events"] is True
+    assert result["warnings"] == []
+
+
+@needs_core
+def test_missing_tar_events_extension_falls_back_to_the_python_sink(tmp_path: Path) -> None:
+    """Without dockproto._tarevents the C core still decodes, and tar events are built
+    in Python: the same events, and nothing to warn about."""
+    site = without_core(tmp_path, "_tarevents")
+    assert not list((site / "dockproto").glob("_tarevents.*.so"))
+    result = probe(tmp_path, None, site)
+    assert result["native"] is True
+    assert result["tar_events"] is False
     assert result["warnings"] == []
 
 
@@ -118,6 +132,7 @@ def test_switch_forces_pure_python_quietly(tmp_path: Path) -> None:
     """DOCKPROTO_PURE_PYTHON=1 selects the Python twins, decodes the same, and warns of nothing."""
     result = probe(tmp_path, "1")
     assert result["native"] is False
+    assert result["tar_events"] is False
     assert result["warnings"] == []
 
 
