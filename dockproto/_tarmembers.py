@@ -133,7 +133,7 @@ def configure_tar_events(module: Any) -> FastTake | None:
         module.configure(
             TarMember, member, member_values, TarData, data, (data_value,), types, MAX_PIECE
         )
-    except TypeError:
+    except (TypeError, ValueError):
         return None
     take: FastTake = module.take
     return take

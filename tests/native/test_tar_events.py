@@ -16,6 +16,7 @@ import io
 import pickle
 import tarfile
 import tracemalloc
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -28,28 +29,24 @@ from dockproto._events import EndOfArchive, TarData, TarMember, TarType
 from dockproto._pieces import MAX_PIECE
 from dockproto._pydecode import K_TAR_DATA, K_TAR_EOA, K_TAR_HEADER, SPAN_END, SPAN_OUT
 
-from .native_helpers import NATIVE_PROFILE, exact, python_tar_sink, tar_summary, tarfile_summary
+from .native_helpers import (
+    NATIVE_PROFILE,
+    exact,
+    feed_all,
+    python_tar_sink,
+    tar_summary,
+    tarfile_summary,
+)
 
 ext: Any = importlib.import_module("dockproto._tarevents")  # (test_build: it is built)
 
 
-def decode(
-    wire: bytes,
-    splits: list[int] = (),  # type: ignore[assignment]
-    native: bool = True,
-    **kw: Any,
-) -> list[object]:
+def decode(wire: bytes, splits: Sequence[int] = (), native: bool = True, **kw: Any) -> list[object]:
     dec = BodyDecoder(Framing.CLOSE, Content.TAR, _native=native, **kw)
-    events: list[object] = []
-    prev = 0
-    for cut in [*splits, len(wire)]:
-        if cut > prev:
-            events += dec.feed(wire[prev:cut])
-            prev = cut
-    return events + dec.feed_eof()
+    return feed_all(dec, wire, splits, eof=True)
 
 
-def three_ways(wire: bytes, splits: list[int] = (), **kw: Any) -> list[object]:  # type: ignore[assignment]
+def three_ways(wire: bytes, splits: Sequence[int] = (), **kw: Any) -> list[object]:
     """Events built in C; the same from the Python sink over the C core and the twin."""
     assert _decode._TAR_EVENTS is not None
     fast = decode(wire, splits, **kw)
