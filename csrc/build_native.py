@@ -148,13 +148,11 @@ def main() -> None:
     os.makedirs(tmp, exist_ok=True)
     make_builder(ROOT).compile(tmpdir=tmp, target=None, verbose="-v" in sys.argv)
     # compile() writes tmp/dockproto/_native.*.so; move it into the package, and drop
-    # other builds (say an abi3 one from ``pip install -e .``) that could shadow it.
+    # other builds that could shadow it.
     built = os.path.join(tmp, "dockproto")
     pkg = os.path.join(ROOT, "dockproto")
     new = [n for n in os.listdir(built) if n.startswith("_native.") and n.endswith(EXT)]
-    for name in os.listdir(pkg):
-        if name.startswith("_native.") and name.endswith(EXT) and name not in new:
-            os.remove(os.path.join(pkg, name))
+    drop_other_builds("_native", new)
     for name in new:
         os.replace(os.path.join(built, name), os.path.join(pkg, name))
         print(os.path.join("dockproto", name))
@@ -176,12 +174,17 @@ def build_tar_events_in_place() -> str:
         out = cmd.get_ext_fullpath("dockproto._tarevents")  # type: ignore[attr-defined]
     finally:
         os.chdir(here)
-    pkg = os.path.join(ROOT, "dockproto")
-    keep = os.path.basename(out)
-    for name in os.listdir(pkg):  # another build (abi3 or not) could shadow it
-        if name.startswith("_tarevents.") and name.endswith(EXT) and name != keep:
-            os.remove(os.path.join(pkg, name))
+    drop_other_builds("_tarevents", [os.path.basename(out)])
     return os.path.relpath(out, ROOT)
+
+
+def drop_other_builds(module: str, keep: list[str]) -> None:
+    """Remove ``dockproto/<module>.*.so`` files not in ``keep``: another build (abi3 or
+    not, say from ``pip install -e .``) could shadow the one just made."""
+    pkg = os.path.join(ROOT, "dockproto")
+    for name in os.listdir(pkg):
+        if name.startswith(f"{module}.") and name.endswith(EXT) and name not in keep:
+            os.remove(os.path.join(pkg, name))
 
 
 if __name__ == "__main__":

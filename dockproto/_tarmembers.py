@@ -71,6 +71,8 @@ _TYPES: dict[int, TarType] = {
     0x35: TarType.DIRECTORY,
     0x36: TarType.FIFO,
 }
+_TYPE_BY_FLAG: tuple[TarType, ...] = tuple(_TYPES.get(t, TarType.OTHER) for t in range(256))
+"""The member type of each typeflag byte (what ``csrc/tarevents.c`` is given too)."""
 _LONGNAME, _LONGLINK, _PAX, _PAX_GLOBAL = 0x4C, 0x4B, 0x78, 0x67  # 'L' 'K' 'x' 'g'
 _META = frozenset((_LONGNAME, _LONGLINK, _PAX, _PAX_GLOBAL))
 _unpack_record = TAR_RECORD_FIELDS.unpack_from
@@ -123,7 +125,6 @@ def configure_tar_events(module: Any) -> FastTake | None:
     type with distinct field values, and finds each slot by them (or refuses a layout
     it cannot account for: the sink then builds every event here).
     """
-    types = tuple(_TYPES.get(t, TarType.OTHER) for t in range(256))
     try:
         member_values = tuple(object() for _ in _MEMBER_FIELDS)
         fields: dict[str, Any] = dict(zip(_MEMBER_FIELDS, member_values, strict=True))
@@ -131,8 +132,9 @@ def configure_tar_events(module: Any) -> FastTake | None:
         data_value = object()
         data = TarData(data_value)  # type: ignore[arg-type]
         module.configure(
-            TarMember, member, member_values, TarData, data, (data_value,), types, MAX_PIECE
-        )
+            TarMember, member, member_values, TarData, data, (data_value,), _TYPE_BY_FLAG,
+            MAX_PIECE,
+        )  # fmt: skip
     except (TypeError, ValueError):
         return None
     take: FastTake = module.take
@@ -185,7 +187,7 @@ class TarSink:
         new_data, data_cls, member_cls = _TarDataInit, TarData, TarMember
         new, member_init, init = object.__new__, _TarMemberInit, _TarMemberInit.__init__
         # (member: new, init, __class__: as _events._tar_member does, inline)
-        types, other = _TYPES, TarType.OTHER
+        types = _TYPE_BY_FLAG
         it = iter(spans) if not start else islice(spans, start, None)
         for tag, off, n in zip(it, it, it, strict=True):  # (tag, offset, length) triples
             kind = tag & KIND_MASK
@@ -239,7 +241,7 @@ class TarSink:
                     prefix = outmv[q : q + n_prefix].tobytes()
                     name = f"{prefix.decode('utf-8', 'surrogateescape')}/{name}"
                 if self._plain:
-                    mtype = types.get(t, other)
+                    mtype = types[t]
                     if t == 0 and name[-1:] == "/":
                         mtype = TarType.DIRECTORY
                     member = new(member_init)
@@ -312,7 +314,7 @@ class TarSink:
         self._long_name = self._long_link = None
         self._plain = not self._global
 
-        kind = _TYPES.get(t, TarType.OTHER)
+        kind = _TYPE_BY_FLAG[t]
         if t == 0 and name.endswith("/"):
             kind = TarType.DIRECTORY
         events.append(

@@ -265,13 +265,13 @@ def test_configure_refuses_layouts_it_cannot_fill_and_keeps_the_last() -> None:
     """Values that are not found once each in the sample's slots, a type with a
     __dict__, a subclass, or a short type table are refused (TypeError, ValueError);
     the configuration before stays in force."""
-    from dockproto._tarmembers import _MEMBER_FIELDS, _TYPES, configure_tar_events
+    from dockproto._tarmembers import _MEMBER_FIELDS, _TYPE_BY_FLAG, configure_tar_events
 
     values = tuple(object() for _ in _MEMBER_FIELDS)
     sample = TarMember(**dict(zip(_MEMBER_FIELDS, values, strict=True)))
     dv = object()
     data = TarData(dv)  # type: ignore[arg-type]
-    types = tuple(_TYPES.get(t, TarType.OTHER) for t in range(256))
+    types = _TYPE_BY_FLAG
     args = (TarMember, sample, values, TarData, data, (dv,), types, MAX_PIECE)
     ext.configure(*args)  # as dockproto does
 
