@@ -748,32 +748,90 @@ async def test_large_stream_cut_off_through_the_reused_buffer(what: str) -> None
     assert len(open_fds()) == before
 
 
-def _thread_daemon(path: str, answer: bytes, connections: int) -> Any:
-    """A daemon in a thread of its own (not in trio's loop, so it writes while the client
-    works): each connection gets ``answer`` after the request head, then is closed."""
-    import socket
-    import threading
+class PacedDaemon:
+    """A daemon in a thread of its own that writes only when the test lets it: each
+    connection gets the answer's head and first part after the request head, and one
+    more part each time ``more()`` is called (the client found its socket empty), then
+    it is closed.  What a read finds is then decided by the test, not by how the
+    scheduler interleaves the two threads."""
 
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen(4)
+    PART = 1 << 16  # fits a unix socket's send buffer: a part is written whole at once
+    WAIT = 20.0  # seconds: a lost hand-over is a failure, never a hang
 
-    def run() -> None:
-        with listener:
+    def __init__(self, path: str, answer: bytes, connections: int) -> None:
+        import socket
+        import threading
+
+        self.parts = [answer[i : i + self.PART] for i in range(0, len(answer), self.PART)]
+        self.wanted = threading.Event()
+        self.written = threading.Event()
+        self.stopped = False
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(4)
+        self.thread = threading.Thread(target=self._run, args=(connections,), daemon=True)
+        self.thread.start()
+
+    def _run(self, connections: int) -> None:
+        with self.listener:
             for _ in range(connections):
-                conn, _ = listener.accept()
+                conn, _ = self.listener.accept()
                 with conn:
+                    if self.stopped:
+                        return
                     head = b""
                     while b"\r\n\r\n" not in head:
                         head += conn.recv(65536)
                     try:
-                        conn.sendall(answer)
+                        for i, part in enumerate(self.parts):
+                            if i:
+                                if not self.wanted.wait(self.WAIT) or self.stopped:
+                                    return
+                                self.wanted.clear()
+                            conn.sendall(part)
+                            self.written.set()
                     except OSError:
                         pass  # the client closed it (the cancelled read)
+                    self.written.set()  # (the end of file is what the client finds next)
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
+    def more(self) -> None:
+        """Called by the client's side when its socket is empty: the next part is
+        written before this returns."""
+        self.written.clear()
+        self.wanted.set()
+        assert self.written.wait(self.WAIT), "the paced daemon did not write"
+
+    def stop(self) -> None:
+        """Ends the thread wherever it waits (a test that failed early may leave it
+        waiting for a connection)."""
+        import socket
+
+        self.stopped = True
+        self.wanted.set()
+        if self.thread.is_alive():
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as wake:
+                try:
+                    wake.connect(self.listener.getsockname())
+                except OSError:
+                    pass  # (the listener is closed: the thread has ended)
+        self.thread.join(self.WAIT)
+        assert not self.thread.is_alive()
+
+
+class PacedSocket(CountingSocket):
+    """A CountingSocket that, on finding the socket empty, has the paced daemon write
+    its next part before the client goes on to wait through trio."""
+
+    def __init__(self, sock: Any, clock: Any, daemon: PacedDaemon) -> None:
+        super().__init__(sock, clock)
+        self.daemon = daemon
+
+    def recv_into(self, buf: Any) -> int:
+        try:
+            return super().recv_into(buf)
+        except BlockingIOError:
+            self.daemon.more()
+            raise
 
 
 async def test_quick_reads_give_other_tasks_turns_and_stop_when_cancelled(
@@ -782,29 +840,37 @@ async def test_quick_reads_give_other_tasks_turns_and_stop_when_cancelled(
     """Reads straight from the socket are cancellation points, and every QUICK_READS-th
     also lets other tasks run: a task that counts its turns sees no long run of reads
     without a turn.  A scope cancelled in a large stream stops it and leaves no
-    descriptor open.  (The daemon writes from a thread, so most reads find data; the
-    items' own turns, every SCHEDULE_EVERY items, are taken out of the way here.)"""
+    descriptor open.  (The daemon writes one 64 KiB part each time the socket is found
+    empty, and reads are 1 KiB, so each part is 63 reads that find data whatever the
+    machine's load, far more than QUICK_READS; the items' own turns, every SCHEDULE_EVERY items, are taken out of
+    the way here.)"""
     from dockproto_trio import _exchange
 
     real = _exchange._plain_socket
     counters: list[CountingSocket] = []
     turns = 0
+    read = 1024
+    monkeypatch.setattr(_exchange, "RECEIVE_SIZE", read)
+    monkeypatch.setattr(_exchange, "MAX_RECEIVE_SIZE", read)
+    monkeypatch.setattr(_exchange, "STREAM_BUFFER", read)
+    monkeypatch.setattr("dockproto_trio._streams.SCHEDULE_EVERY", 1 << 30)
+    payload = b"".join(bytes([i % 251]) * 6000 for i in range(400))
+    mux = b"".join(frame(1, payload[i : i + 6000]) for i in range(0, len(payload), 6000))
+    body = b"".join(chunk(mux[i : i + 32768]) for i in range(0, len(mux), 32768))
+    # (Connection: close: the second call opens a connection of its own)
+    head = CHUNKED_HEAD.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+    answer = head + body + b"0\r\n\r\n"
+    path = str(tmp_path / "d.sock")
+    before = len(open_fds())
+    daemon = PacedDaemon(path, answer, 2)
 
     def counting(sock: Any) -> Any:
         plain = real(sock)
         assert plain is not None
-        counters.append(CountingSocket(plain, lambda: turns))
+        counters.append(PacedSocket(plain, lambda: turns, daemon))
         return counters[-1]
 
-    monkeypatch.setattr("dockproto_trio._exchange._plain_socket", counting)
-    monkeypatch.setattr("dockproto_trio._streams.SCHEDULE_EVERY", 1 << 30)
-    payload = b"".join(bytes([i % 251]) * 60_000 for i in range(400))
-    mux = b"".join(frame(1, payload[i : i + 60_000]) for i in range(0, len(payload), 60_000))
-    body = b"".join(chunk(mux[i : i + 32768]) for i in range(0, len(mux), 32768))
-    answer = CHUNKED_HEAD + body + b"0\r\n\r\n"
-    path = str(tmp_path / "d.sock")
-    before = len(open_fds())
-    thread = _thread_daemon(path, answer, 2)
+    monkeypatch.setattr(_exchange, "_plain_socket", counting)
 
     async def other() -> None:
         nonlocal turns
@@ -812,30 +878,36 @@ async def test_quick_reads_give_other_tasks_turns_and_stop_when_cancelled(
             turns += 1
             await trio.lowlevel.checkpoint()
 
-    async with dockproto_trio.open_docker(f"unix://{path}", api_version="1.41") as docker:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(other)
-            got = [c async for c in docker.containers.logs("c1", tty=False)]
-            assert b"".join(c.data for c in got) == payload and {c.stream for c in got} == {1}
-            log = counters[0].log
-            longest = run = 0  # reads that found data in a row, the other task not run
-            for a, b in itertools.pairwise(log):
-                run = run + 1 if a is not None and a == b else 0
-                longest = max(longest, run + 1 if a is not None else 0)
-            # (trio runs a batch of tasks in random order: the other task may run just
-            # before one run of quick reads and just after the next)
-            assert longest <= 2 * _exchange.QUICK_READS
-            assert counters[0].reads >= 2 * _exchange.QUICK_READS, "few quick reads"
-            seen = 0
-            with trio.CancelScope() as scope:
-                async for c in docker.containers.logs("c1", tty=False):
-                    seen += len(c.data)
-                    if len(counters) > 1 and counters[1].reads >= 3:
-                        scope.cancel()  # stops at the next read or item
-            assert scope.cancelled_caught and 0 < seen < len(payload)
-            nursery.cancel_scope.cancel()
-    thread.join(5)
-    assert not thread.is_alive()
+    try:
+        async with dockproto_trio.open_docker(f"unix://{path}", api_version="1.41") as docker:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(other)
+                got = [c async for c in docker.containers.logs("c1", tty=False)]
+                assert b"".join(c.data for c in got) == payload and {c.stream for c in got} == {1}
+                log = counters[0].log
+                longest = run = 0  # reads that found data in a row, the other task not run
+                for a, b in itertools.pairwise(log):
+                    run = run + 1 if a is not None and a == b else 0
+                    longest = max(longest, run + 1 if a is not None else 0)
+                # (trio runs a batch of tasks in random order: the other task may run just
+                # before one run of quick reads and just after the next)
+                assert longest <= 2 * _exchange.QUICK_READS
+                # every part but the first is 64 reads: one through trio (the socket was
+                # empty when it was asked for), then 63 that find data (the first part
+                # may be partly read through trio, before the switch to the reused buffer)
+                quick = PacedDaemon.PART // read - 1
+                assert counters[0].reads >= (len(daemon.parts) - 1) * quick
+                assert longest > _exchange.QUICK_READS // 2, "no run of quick reads"
+                seen = 0
+                with trio.CancelScope() as scope:
+                    async for c in docker.containers.logs("c1", tty=False):
+                        seen += len(c.data)
+                        if len(counters) > 1 and counters[1].reads >= 3:
+                            scope.cancel()  # stops at the next read or item
+                assert scope.cancelled_caught and 0 < seen < len(payload)
+                nursery.cancel_scope.cancel()
+    finally:
+        daemon.stop()
     assert len(open_fds()) == before
 
 
