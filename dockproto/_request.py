@@ -83,6 +83,36 @@ def check_image(name: str) -> str:
     return name
 
 
+def split_reference(ref: str) -> tuple[str, str | None, str | None]:
+    """An image reference as ``(name, tag, digest)``, ``None`` for what it does not carry.
+
+    The tag is after a ``:`` in the last path component only: ``localhost:5000/x`` has
+    none (``:5000`` is the registry's port), ``localhost:5000/x:v1`` has ``v1``."""
+    name, at, digest = ref.partition("@")
+    head, slash, last = name.rpartition("/")
+    last, colon, tag = last.partition(":")
+    return head + slash + last, (tag if colon else None), (digest if at else None)
+
+
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
+def with_tag(repo: str, tag: str) -> str:
+    """``repo:tag``, refusing a repo that already names a tag or a digest (the engines
+    disagree on which wins: dockerd takes ``tag=``, podman the repo's own)."""
+    if not isinstance(tag, str) or not _TAG_RE.fullmatch(tag):
+        raise ValueError(f"invalid tag {tag!r}: must match [A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}")
+    _, has_tag, digest = split_reference(check_image(repo))
+    if digest is not None:
+        raise ValueError(f"repo {repo!r} carries a digest; it cannot also take tag={tag!r}")
+    if has_tag is not None:
+        raise ValueError(
+            f"repo {repo!r} already carries the tag {has_tag!r}; give the tag once, "
+            f"in the repo or as tag={tag!r}, not both"
+        )
+    return f"{repo}:{tag}"
+
+
 def image_seg(name: str) -> str:
     """An image reference in a path (``/`` and ``:`` stay, the router takes ``{name:.*}``)."""
     return quote(check_image(name), safe="/:@")

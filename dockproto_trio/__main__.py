@@ -17,6 +17,7 @@ import trio
 
 import dockproto
 from dockproto import StreamKind
+from dockproto._request import split_reference
 
 from ._client import Docker, open_docker
 from ._transport import DockerConnectionError
@@ -57,8 +58,8 @@ class _Progress:
 
 
 def _split_ref(ref: str) -> tuple[str, str | None]:
-    name, _, tag = ref.rpartition(":")
-    if not name or "/" in tag:
+    name, tag, digest = split_reference(ref)
+    if digest is not None or tag is None:
         return ref, None
     return name, tag
 
@@ -141,8 +142,7 @@ async def _run(docker: Docker, args: argparse.Namespace) -> int:
     if args.cmd in ("import", "pull", "load"):
         bar = _Progress()
         if args.cmd == "import":
-            repo, tag = _split_ref(args.reference) if args.reference else (None, None)
-            messages = docker.images.import_(args.file, repo=repo, tag=tag)
+            messages = docker.images.import_(args.file, repo=args.reference)
         elif args.cmd == "load":
             messages = docker.images.load(args.file)
         else:

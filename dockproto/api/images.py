@@ -25,6 +25,7 @@ from .._request import (
     flag,
     image_seg,
     non_negative,
+    with_tag,
 )
 
 
@@ -82,7 +83,13 @@ def create(
     message: str | None = None,
 ) -> Request:
     """``POST /images/create`` from one of the OCaml sources: pull, import from a URL, or
-    import from a body (sent afterwards with ``send_body``/``end_body``)."""
+    import from a body (sent afterwards with ``send_body``/``end_body``).
+
+    An import's ``tag`` travels inside the repo (``repo=name:tag``, no ``tag=``), which
+    dockerd and podman both honour; podman ignores ``tag=`` on import.  The tag goes on
+    the last path component (``localhost:5000/x`` + ``v1`` is ``localhost:5000/x:v1``).
+    ``tag`` with a repo that already names a tag or a digest, or with no repo, is a
+    ``ValueError``; a repo with its own tag and no ``tag`` is sent as it is."""
     query: builtins.list[tuple[str, str]] = []
     headers: tuple[tuple[str, str], ...] = ()
     streamed = False
@@ -95,10 +102,13 @@ def create(
         headers = auth_header(auth if auth is not None else {})
     elif isinstance(source, (FromSrc, FromBody)):
         query.append(("fromSrc", source.url if isinstance(source, FromSrc) else "-"))
-        if repo:
-            query.append(("repo", check_image(repo)))
         if tag:
-            query.append(("tag", tag))
+            # podman 4.3 ignores tag= on import; both engines take repo=name:tag.
+            if not repo:
+                raise ValueError(f"tag={tag!r} needs a repo to import into")
+            query.append(("repo", with_tag(repo, tag)))
+        elif repo:
+            query.append(("repo", check_image(repo)))
         for c in changes or ():
             query.append(("changes", c))
         if message:
@@ -130,7 +140,8 @@ def import_(
     message: str | None = None,
     platform: str | None = None,
 ) -> Request:
-    """Import a root filesystem tar sent as the streamed body (``fromSrc=-``)."""
+    """Import a root filesystem tar sent as the streamed body (``fromSrc=-``); ``repo`` and
+    ``tag`` as in ``create`` (sent as ``repo=name:tag``)."""
     return create(
         FromBody(None), platform=platform, repo=repo, tag=tag, changes=changes, message=message
     )

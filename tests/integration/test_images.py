@@ -1,12 +1,15 @@
-"""Images on both engines: list, import (three ways), inspect, history, tag, save, load,
-rm, prune, and the errors of pull, push and search with no registry reachable."""
+"""Images on both engines: list, import (three ways, and with a tag), inspect, history,
+tag, save, load, rm, prune, and the errors of pull, push and search with no registry
+reachable."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import tarfile
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -87,6 +90,124 @@ async def test_create_from_body(docker: dockproto_trio.Docker) -> None:
         pass
     assert await _image_exists(docker, f"{name}:latest")
     await docker.images.rm(f"{name}:latest", force=True)
+
+
+@pytest.fixture
+async def rootfs_url(nursery: trio.Nursery) -> AsyncIterator[Any]:
+    """``url(data)``: an http URL on 127.0.0.1 from which the daemon fetches ``data``."""
+    served: dict[str, bytes] = {}
+
+    async def serve(stream: trio.SocketStream) -> None:
+        async with stream:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = await stream.receive_some(4096)
+                if not chunk:
+                    return
+                request += chunk
+            path = request.split(b" ", 2)[1].decode()
+            data = served.get(path)
+            if data is None:
+                await stream.send_all(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                return
+            head = b"HTTP/1.0 200 OK\r\nContent-Type: application/x-tar\r\n"
+            await stream.send_all(head + b"Content-Length: %d\r\n\r\n" % len(data) + data)
+
+    listeners = await nursery.start(functools.partial(trio.serve_tcp, serve, 0, host="127.0.0.1"))
+    port = listeners[0].socket.getsockname()[1]
+
+    def url(data: bytes) -> str:
+        path = f"/{uuid.uuid4().hex}.tar"
+        served[path] = data
+        return f"http://127.0.0.1:{port}{path}"
+
+    yield url
+    nursery.cancel_scope.cancel()
+
+
+async def _repo_tags(docker: dockproto_trio.Docker, name: str) -> list[str]:
+    tags: list[str] = (await docker.images.inspect(name)).get("RepoTags") or []
+    return tags
+
+
+def _has_tag(tags: list[str], ref: str) -> bool:
+    """podman stores a short name as docker.io/library/... (or docker.io/...)."""
+    return any(t in (ref, f"docker.io/{ref}", f"docker.io/library/{ref}") for t in tags)
+
+
+IMPORT_WAYS = ["import_", "FromBody", "FromSrc"]
+REPO_KINDS = ["plain", "registry-port"]
+
+
+@pytest.mark.parametrize("kind", REPO_KINDS)
+@pytest.mark.parametrize("how", IMPORT_WAYS)
+async def test_import_with_tag(
+    docker: dockproto_trio.Docker, engine: str, rootfs_url: Any, how: str, kind: str
+) -> None:
+    """repo= and tag="v1" give repo:v1 on both engines (podman ignores tag= on import,
+    dockproto sends repo=name:tag), also for a repo on a registry with a port."""
+    base = f"dp-imp-{uuid.uuid4().hex[:10]}"
+    name = f"localhost:5000/dockproto-test/{base}" if kind == "registry-port" else repo()
+    ref = f"{name}:v1"
+    data = tiny_rootfs()
+    try:
+        if how == "import_":
+            stream = docker.images.import_(data, repo=name, tag="v1")
+        elif how == "FromBody":
+            stream = docker.images.create(dockproto.FromBody(data), repo=name, tag="v1")
+        else:
+            stream = docker.images.create(dockproto.FromSrc(rootfs_url(data)), repo=name, tag="v1")
+        with trio.fail_after(60):
+            messages = [m async for m in stream]
+        assert messages
+        tags = await _repo_tags(docker, ref)
+        assert _has_tag(tags, ref), (engine, tags)
+        assert not any(t.endswith(f"{name}:latest") for t in tags), (engine, tags)
+        assert not await _image_exists(docker, f"{name}:latest")
+    finally:
+        for leftover in (ref, f"{name}:latest"):
+            try:
+                await docker.images.rm(leftover, force=True)
+            except dockproto.DockerError:  # gone already, or never made
+                pass
+    assert not await _image_exists(docker, ref)
+
+
+async def test_import_repo_with_its_own_tag(docker: dockproto_trio.Docker) -> None:
+    """A repo that carries its tag, with no tag=, is imported as it is."""
+    ref = f"localhost:5000/{repo()}:v2"
+    try:
+        async for _ in docker.images.import_(tiny_rootfs(), repo=ref):
+            pass
+        assert _has_tag(await _repo_tags(docker, ref), ref)
+    finally:
+        try:
+            await docker.images.rm(ref, force=True)
+        except dockproto.DockerError:  # gone already, or never made
+            pass
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["x:v2", "localhost:5000/x:v2", f"x@sha256:{'a' * 64}"],
+    ids=["tag", "port-tag", "digest"],
+)
+async def test_import_tag_twice_is_refused_before_sending(
+    docker: dockproto_trio.Docker, bad: str
+) -> None:
+    """A repo with a tag or a digest plus tag= raises ValueError when the call is made:
+    nothing is sent and the body is never read."""
+
+    async def never() -> AsyncIterator[bytes]:
+        raise AssertionError("the body was read")
+        yield b""  # pragma: no cover
+
+    with pytest.raises(ValueError):
+        docker.images.import_(never(), repo=bad, tag="v1")
+    with pytest.raises(ValueError):
+        docker.images.create(dockproto.FromBody(never()), repo=bad, tag="v1")
+    with pytest.raises(ValueError):
+        docker.images.create(dockproto.FromSrc("http://127.0.0.1:9/x.tar"), repo=bad, tag="v1")
 
 
 async def test_tag_and_rm(docker: dockproto_trio.Docker) -> None:

@@ -141,12 +141,12 @@ GOLDEN: list[tuple[str, Any, str]] = [
     (
         "from url",
         api.images.create(FromSrc("http://x/y.tar"), repo="r", tag="t"),
-        "POST /v1.41/images/create?fromSrc=http%3A%2F%2Fx%2Fy.tar&repo=r&tag=t HTTP/1.1",
+        "POST /v1.41/images/create?fromSrc=http%3A%2F%2Fx%2Fy.tar&repo=r%3At HTTP/1.1",
     ),
     (
         "import",
         api.images.import_(repo="me/img", tag="v1"),
-        "POST /v1.41/images/create?fromSrc=-&repo=me%2Fimg&tag=v1 HTTP/1.1",
+        "POST /v1.41/images/create?fromSrc=-&repo=me%2Fimg%3Av1 HTTP/1.1",
     ),
     (
         "image inspect",
@@ -333,6 +333,85 @@ def test_streamed_upload_is_chunked() -> None:
     assert b"Content-Type: application/x-tar\r\n" in head
     assert conn.send_body(b"abc") == b"3\r\nabc\r\n"
     assert conn.end_body() == b"0\r\n\r\n"
+
+
+# An import's tag travels inside repo= (podman 4.3 ignores tag= on import, dockerd and
+# podman both honour repo=name:tag); the same for import_, FromBody and FromSrc.
+_URL = "http%3A%2F%2Fh%2Fr.tar"
+IMPORT_SOURCES: list[tuple[str, Any, str]] = [
+    ("import_", lambda **kw: api.images.import_(**kw), "-"),
+    ("FromBody", lambda **kw: api.images.create(FromBody(b""), **kw), "-"),
+    ("FromSrc", lambda **kw: api.images.create(FromSrc("http://h/r.tar"), **kw), _URL),
+]
+IMPORT_REPOS: list[tuple[str, dict[str, str], str]] = [
+    ("repo+tag", {"repo": "me/img", "tag": "v1"}, "&repo=me%2Fimg%3Av1"),
+    ("port+tag", {"repo": "localhost:5000/x", "tag": "v1"}, "&repo=localhost%3A5000%2Fx%3Av1"),
+    ("deep+tag", {"repo": "reg.io:443/a/b", "tag": "1.0"}, "&repo=reg.io%3A443%2Fa%2Fb%3A1.0"),
+    ("repo:tag", {"repo": "me/img:v2"}, "&repo=me%2Fimg%3Av2"),
+    ("port/repo:tag", {"repo": "localhost:5000/x:v2"}, "&repo=localhost%3A5000%2Fx%3Av2"),
+    ("port, no tag", {"repo": "localhost:5000/x"}, "&repo=localhost%3A5000%2Fx"),
+    ("repo only", {"repo": "x"}, "&repo=x"),
+    ("neither", {}, ""),
+]
+
+
+@pytest.mark.parametrize(
+    "kw,query", [r[1:] for r in IMPORT_REPOS], ids=[r[0] for r in IMPORT_REPOS]
+)
+@pytest.mark.parametrize(
+    "build,src", [s[1:] for s in IMPORT_SOURCES], ids=[s[0] for s in IMPORT_SOURCES]
+)
+def test_import_tag_travels_in_repo(build: Any, src: str, kw: dict[str, str], query: str) -> None:
+    """repo=name:tag on the wire and never tag=; a repo's own tag is sent as it is."""
+    line = wire(build(**kw))[0]
+    assert line == f"POST /v1.41/images/create?fromSrc={src}{query} HTTP/1.1"
+    assert "tag=" not in line
+
+
+IMPORT_BAD: list[tuple[str, dict[str, str], str]] = [
+    ("tag+tag", {"repo": "x:v2", "tag": "v1"}, "already carries the tag 'v2'"),
+    ("port/tag+tag", {"repo": "localhost:5000/x:v2", "tag": "v1"}, "already carries the tag 'v2'"),
+    ("digest+tag", {"repo": f"x@sha256:{'a' * 64}", "tag": "v1"}, "carries a digest"),
+    ("tag:digest+tag", {"repo": f"x:v2@sha256:{'a' * 64}", "tag": "v1"}, "carries a digest"),
+    ("no repo", {"tag": "v1"}, "needs a repo"),
+    ("bad tag", {"repo": "x", "tag": "v1/x"}, "invalid tag"),
+    ("colon tag", {"repo": "x", "tag": "a:b"}, "invalid tag"),
+    ("bad repo", {"repo": "x y", "tag": "v1"}, "invalid image reference"),
+]
+
+
+@pytest.mark.parametrize("kw,msg", [r[1:] for r in IMPORT_BAD], ids=[r[0] for r in IMPORT_BAD])
+@pytest.mark.parametrize(
+    "build", [s[1] for s in IMPORT_SOURCES], ids=[s[0] for s in IMPORT_SOURCES]
+)
+def test_import_tag_conflicts_raise(build: Any, kw: dict[str, str], msg: str) -> None:
+    """A tag given twice (repo's and tag=), a digest with tag=, or tag= with no repo is a
+    ValueError when the request is built, naming the problem."""
+    with pytest.raises(ValueError, match=msg):
+        build(**kw)
+
+
+def test_split_reference() -> None:
+    """The tag is in the last path component only; the digest after @."""
+    from dockproto._request import split_reference
+
+    digest = f"sha256:{'a' * 64}"
+    assert split_reference("x") == ("x", None, None)
+    assert split_reference("x:v1") == ("x", "v1", None)
+    assert split_reference("localhost:5000/x") == ("localhost:5000/x", None, None)
+    assert split_reference("localhost:5000/a/x:v1") == ("localhost:5000/a/x", "v1", None)
+    assert split_reference(f"x@{digest}") == ("x", None, digest)
+    assert split_reference(f"r:1/x:v1@{digest}") == ("r:1/x", "v1", digest)
+
+
+def test_pull_tag_unchanged() -> None:
+    """Pull keeps its own wire: tag= beside fromImage, a name's own tag left alone."""
+    assert wire(api.images.pull("x:v2", tag="v1"))[0] == (
+        "POST /v1.41/images/create?fromImage=x%3Av2&tag=v1 HTTP/1.1"
+    )
+    assert wire(api.images.create(FromImage("localhost:5000/x"), tag="v1"))[0] == (
+        "POST /v1.41/images/create?fromImage=localhost%3A5000%2Fx&tag=v1 HTTP/1.1"
+    )
 
 
 def test_pull_of_from_image_with_repo_and_tag() -> None:
