@@ -22,6 +22,7 @@ import trio
 import dockproto
 import dockproto_trio
 
+from ..limits import teardown_limit
 from .engines import IMAGE, engine_socket, unique
 from .wire import open_fds
 
@@ -100,7 +101,7 @@ async def private_podman() -> AsyncIterator[PrivateService]:
     try:
         yield service
     finally:
-        with trio.CancelScope(shield=True):
+        with trio.CancelScope(shield=True), teardown_limit():
             await service.stop()
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,8 @@ from typing import Any
 import pytest
 
 import dockproto_trio
+
+from ..limits import teardown_limit
 
 ENGINES = {
     "docker": os.environ.get("DOCKPROTO_DOCKER_HOST"),
@@ -36,8 +39,11 @@ def engine(request: Any) -> str:
 
 @pytest.fixture
 async def docker(engine: str) -> AsyncIterator[dockproto_trio.Docker]:
-    async with dockproto_trio.open_docker(ENGINES[engine]) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        client = await stack.enter_async_context(dockproto_trio.open_docker(ENGINES[engine]))
         yield client
+        with teardown_limit():
+            await stack.aclose()
 
 
 @pytest.fixture
@@ -63,8 +69,9 @@ class Containers:
 async def containers(docker: dockproto_trio.Docker) -> AsyncIterator[Containers]:
     made = Containers(docker)
     yield made
-    for cid in made.ids:
-        try:
-            await docker.containers.rm(cid, force=True)
-        except Exception:
-            pass
+    with teardown_limit():
+        for cid in made.ids:
+            try:
+                await docker.containers.rm(cid, force=True)
+            except Exception:
+                pass  # (the test removed it already, or the engine is gone: reported there)

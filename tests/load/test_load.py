@@ -21,6 +21,8 @@ import dockproto_trio
 from dockproto_trio._client import MAX_CONCURRENT_REQUESTS
 from dockproto_trio._exchange import MAX_IDLE
 
+from ..limits import teardown_limit
+
 pytestmark = pytest.mark.integration
 
 HOST = os.environ.get("DOCKPROTO_DOCKER_HOST")
@@ -54,7 +56,8 @@ async def container(host: str) -> AsyncIterator[tuple[str, str]]:
             assert await docker.containers.wait(cid) == 0
             yield cid, name
         finally:
-            await docker.containers.rm(cid, force=True)
+            with teardown_limit():
+                await docker.containers.rm(cid, force=True)
 
 
 async def test_thousand_concurrent_requests(host: str, container: tuple[str, str]) -> None:
