@@ -28,8 +28,13 @@ def net(n: int) -> ipaddress.IPv4Network:
 
 
 def clean_env(**env: str) -> dict[str, str]:
-    """The caller's environment without DOCKPROTO_*, on a run folder that does not exist."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("DOCKPROTO_")}
+    """The caller's environment without DOCKPROTO_*, on a run folder that does not exist,
+    and without the sanitizer pass's LD_PRELOAD (libasan aborts `ip` and its kin)."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DOCKPROTO_", "ASAN_", "UBSAN_")) and k != "LD_PRELOAD"
+    }
     base["DOCKPROTO_RUN"] = f"/tmp/dp-none-{uuid.uuid4().hex[:12]}"
     return {**base, **env}
 
@@ -173,7 +178,7 @@ def test_default_route_catch_alls_and_ipv6_do_not_count() -> None:
 
 def ip(*args: str) -> str:
     return subprocess.run(
-        ["ip", *args], check=True, capture_output=True, text=True, timeout=30
+        ["ip", *args], check=True, capture_output=True, text=True, timeout=30, env=clean_env()
     ).stdout
 
 
@@ -215,7 +220,7 @@ def test_real_ip_in_a_network_namespace() -> None:
         # the namespace's own view: our stale bridge was only read, never touched
         assert "172.17.0.1/16" in nsip("-br", "addr", "show", "dockproto0")
     finally:
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30, env=clean_env())
 
 
 def test_explicit_tls_port_that_is_taken_is_a_clear_error() -> None:
