@@ -11,12 +11,15 @@ from ._decode import NATIVE, Content, Demuxer, TarReader
 from ._errors import (
     BadParameter,
     Conflict,
+    CredentialError,
+    DockerConnectionError,
     DockerError,
     NoSuchContainer,
     NotFound,
     ProtocolError,
     ServerError,
     StreamError,
+    UnsafeArchiveError,
 )
 from ._events import (
     NEED_DATA,
@@ -71,7 +74,9 @@ __all__ = [
     "ConnectionClosed",
     "ContainerSummary",
     "Content",
+    "CredentialError",
     "Demuxer",
+    "DockerConnectionError",
     "DockerError",
     "EndOfArchive",
     "EndOfMessage",
@@ -105,6 +110,7 @@ __all__ = [
     "TarMember",
     "TarReader",
     "TarType",
+    "UnsafeArchiveError",
     "Version",
     "Vol",
     "api",

@@ -10,6 +10,11 @@ Two families, never mixed:
 
 Arguments the client can check itself raise the builtin ``ValueError`` before anything
 is sent.
+
+Three more that every client raises, kept here so that one ``except`` works on any
+loop: ``DockerConnectionError`` (the daemon could not be reached: nothing was sent),
+``CredentialError`` (a credential helper failed, or the config file is malformed) and
+``UnsafeArchiveError`` (an archive member would land outside the extraction folder).
 """
 
 from __future__ import annotations
@@ -93,3 +98,20 @@ def error_for_status(status_code: int, message: str, *, container: bool = False)
     else:
         cls = DockerError
     return cls(status_code, message)
+
+
+class DockerConnectionError(ConnectionError):
+    """The daemon could not be reached at ``address`` (nothing was sent)."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"cannot connect to the Docker daemon at {address}: {reason}")
+        self.address = address
+        self.reason = reason
+
+
+class CredentialError(RuntimeError):
+    """A credential helper failed, or the config file is malformed."""
+
+
+class UnsafeArchiveError(ValueError):
+    """A member of the archive would land outside the destination folder."""

@@ -5,11 +5,13 @@
 ``docker.volumes.*``.
 """
 
-from ._auth import CredentialError
+from dockproto import CredentialError, DockerConnectionError, UnsafeArchiveError
+
 from ._client import Docker, open_docker
-from ._extract import UnsafeArchiveError
 from ._streams import DockerStream, EventStream, ExecStream, TarStream
-from ._transport import DockerConnectionError, Transport, resolve
+from ._transport import Transport, resolve
+
+# (the error types live in dockproto, shared by every client; these are the same objects)
 
 __all__ = [
     "CredentialError",

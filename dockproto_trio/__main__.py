@@ -16,11 +16,10 @@ from typing import Any
 import trio
 
 import dockproto
-from dockproto import StreamKind
+from dockproto import DockerConnectionError, StreamKind
 from dockproto._request import split_reference
 
 from ._client import Docker, open_docker
-from ._transport import DockerConnectionError
 
 
 def _write(stream: StreamKind, data: bytes) -> None:

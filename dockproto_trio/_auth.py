@@ -21,12 +21,10 @@ from typing import Any
 
 import trio
 
+from dockproto import CredentialError
+
 HUB_KEY = "https://index.docker.io/v1/"
 HUB_NAMES = ("docker.io", "index.docker.io", "registry-1.docker.io")
-
-
-class CredentialError(RuntimeError):
-    """A credential helper failed, or the config file is malformed."""
 
 
 def registry_of(image: str) -> str:

@@ -26,11 +26,7 @@ import posixpath
 import stat
 from typing import Any
 
-from dockproto import EndOfArchive, TarData, TarMember, TarType
-
-
-class UnsafeArchiveError(ValueError):
-    """A member of the archive would land outside the destination folder."""
+from dockproto import EndOfArchive, TarData, TarMember, TarType, UnsafeArchiveError
 
 
 def _clean_name(name: str) -> str:

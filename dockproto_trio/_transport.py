@@ -10,16 +10,9 @@ from dataclasses import dataclass
 
 import trio
 
+from dockproto import DockerConnectionError
+
 DEFAULT_HOST = "unix:///var/run/docker.sock"
-
-
-class DockerConnectionError(ConnectionError):
-    """The daemon could not be reached at ``address`` (nothing was sent)."""
-
-    def __init__(self, address: str, reason: str) -> None:
-        super().__init__(f"cannot connect to the Docker daemon at {address}: {reason}")
-        self.address = address
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -343,3 +343,18 @@ def test_set_content_takes_raw_bytes() -> None:
     conn.set_content(dockproto.Content.BYTES)
     assert conn.next_event() == dockproto.RawData(b"abcd")
     assert conn.next_event() == EndOfMessage()
+
+
+def test_every_error_type_lives_in_dockproto() -> None:
+    """The errors users catch are dockproto's own, and the trio client's names are the
+    same objects, so one ``except`` works with any client."""
+    import dockproto
+    import dockproto_trio
+
+    for name in ("DockerConnectionError", "CredentialError", "UnsafeArchiveError"):
+        cls = getattr(dockproto, name)
+        assert cls.__module__ == "dockproto._errors" and name in dockproto.__all__
+        assert getattr(dockproto_trio, name) is cls
+    err = dockproto.DockerConnectionError("unix:///nowhere", "no such file")
+    assert isinstance(err, ConnectionError) and err.address == "unix:///nowhere"
+    assert str(err) == "cannot connect to the Docker daemon at unix:///nowhere: no such file"
