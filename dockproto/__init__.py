@@ -38,6 +38,7 @@ from ._events import (
     TarMember,
     TarType,
 )
+from ._hosts import DEFAULT_HOST, HostSpec, resolve_host
 from ._models import (
     Bind,
     Change,
@@ -64,6 +65,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CLIENT_MAX_API",
     "CLIENT_MIN_API",
+    "DEFAULT_HOST",
     "NATIVE",
     "NEED_DATA",
     "BadParameter",
@@ -88,6 +90,7 @@ __all__ = [
     "FromImage",
     "FromSrc",
     "Hijacked",
+    "HostSpec",
     "ImageSource",
     "ImageSummary",
     "JSONMessage",
@@ -116,4 +119,5 @@ __all__ = [
     "api",
     "from_image",
     "negotiate",
+    "resolve_host",
 ]
