@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import os
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import trio
 
-from dockproto import DockerConnectionError
+from dockproto import DEFAULT_HOST, DockerConnectionError, resolve_host
+from dockproto._hosts import cert_files, docker_cert_path
 
-DEFAULT_HOST = "unix:///var/run/docker.sock"
+__all__ = ["DEFAULT_HOST", "Transport", "resolve", "tls_context_from_env"]
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,15 @@ class Transport:
             raise DockerConnectionError(self.address, reason or type(exc).__name__) from None
 
 
-def tls_context_from_env(cert_path: str | None = None, verify: bool = True) -> ssl.SSLContext:
-    """An ``SSLContext`` from ``DOCKER_CERT_PATH`` (``ca.pem``, ``cert.pem``, ``key.pem``)."""
-    path = cert_path or os.environ.get("DOCKER_CERT_PATH") or os.path.expanduser("~/.docker")
-    ca = os.path.join(path, "ca.pem")
+def _environ() -> Mapping[str, str]:
+    """``os.environ``, with ``HOME`` as ``os.path.expanduser`` finds it when unset."""
+    if "HOME" in os.environ:
+        return os.environ
+    return {**os.environ, "HOME": os.path.expanduser("~")}
+
+
+def _tls_context(cert_dir: str, verify: bool) -> ssl.SSLContext:
+    ca, cert, key = cert_files(cert_dir)
     # No ca.pem: verify against the system's CAs, as the docker CLI does.
     cafile = ca if verify and os.path.exists(ca) else None
     ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cafile)
@@ -66,50 +73,30 @@ def tls_context_from_env(cert_path: str | None = None, verify: bool = True) -> s
     if not verify:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-    cert, key = os.path.join(path, "cert.pem"), os.path.join(path, "key.pem")
     if os.path.exists(cert) and os.path.exists(key):
         ctx.load_cert_chain(cert, key)
     return ctx
+
+
+def tls_context_from_env(cert_path: str | None = None, verify: bool = True) -> ssl.SSLContext:
+    """An ``SSLContext`` from ``DOCKER_CERT_PATH`` (``ca.pem``, ``cert.pem``, ``key.pem``)."""
+    return _tls_context(cert_path or docker_cert_path(_environ()), verify)
 
 
 def resolve(host: str | None = None, tls: bool | ssl.SSLContext | None = None) -> Transport:
     """The transport for ``host`` (else ``DOCKER_HOST``, else the default Unix socket).
 
     ``tls``: an ``SSLContext``, True (from ``DOCKER_CERT_PATH``, verifying), False (plain),
-    or None (``DOCKER_TLS_VERIFY`` decides, as in the docker CLI).
+    or None (``DOCKER_TLS_VERIFY`` decides, as in the docker CLI).  The decision is
+    ``dockproto.resolve_host``'s, on ``os.environ``.
     """
-    address = host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
-    if address.startswith("unix://"):
-        path = address[len("unix://") :]
-        if not path:
-            raise ValueError(f"no socket path in {address!r}")
-        return Transport(address, path=path)
-    if address.startswith("/") or address.startswith("./"):
-        return Transport(address, path=address)
-    for scheme in ("tcp://", "http://", "https://"):
-        if address.startswith(scheme):
-            rest = address[len(scheme) :].rstrip("/")
-            break
-    else:
-        raise ValueError(f"unsupported Docker host {address!r} (unix://, tcp:// or a path)")
-    if tls is None:
-        tls = bool(os.environ.get("DOCKER_TLS_VERIFY")) or scheme == "https://"
-    ctx: ssl.SSLContext | None
+    spec = resolve_host(host, tls=True if isinstance(tls, ssl.SSLContext) else tls, env=_environ())
+    if spec.path is not None:
+        return Transport(spec.address, path=spec.path)
+    ctx: ssl.SSLContext | None = None
     if isinstance(tls, ssl.SSLContext):
         ctx = tls
-    elif tls:
-        ctx = tls_context_from_env()
-    else:
-        ctx = None
-    if rest.startswith("["):
-        hostpart, _, portpart = rest[1:].partition("]")
-        portpart = portpart.lstrip(":")
-    else:
-        hostpart, _, portpart = rest.rpartition(":") if ":" in rest else (rest, "", "")
-    if not hostpart:
-        raise ValueError(f"no host in {address!r}")
-    try:
-        port = int(portpart) if portpart else (2376 if ctx else 2375)
-    except ValueError:
-        raise ValueError(f"bad port in {address!r}") from None
-    return Transport(address, host=hostpart, port=port, ssl_context=ctx)
+    elif spec.tls:
+        assert spec.cert_dir is not None
+        ctx = _tls_context(spec.cert_dir, spec.verify)
+    return Transport(spec.address, host=spec.host, port=spec.port, ssl_context=ctx)
