@@ -3,10 +3,20 @@
 Build requests with ``dockproto.api``, turn them into bytes with a ``Connection``, feed it
 the bytes you read, and take typed events back.  No sockets, threads, clocks or event
 loop: embed it in any I/O framework (``dockproto_trio`` is the one that ships).
+
+The docker CLI's policy is here too, for every client to share: ``resolve_host`` decides
+the daemon's address and TLS from an environment mapping, and ``credentials_for``
+decides a registry's credentials from ``config.json``'s text; neither reads a file.
 """
 
 from . import api
 from ._connection import Connection, State
+from ._credentials import (
+    CredentialHelperCall,
+    credentials_for,
+    docker_config_path,
+    registry_of,
+)
 from ._decode import NATIVE, Content, Demuxer, TarReader
 from ._errors import (
     BadParameter,
@@ -38,7 +48,7 @@ from ._events import (
     TarMember,
     TarType,
 )
-from ._hosts import DEFAULT_HOST, HostSpec, resolve_host
+from ._hosts import DEFAULT_HOST, HostSpec, docker_cert_path, resolve_host
 from ._models import (
     Bind,
     Change,
@@ -77,6 +87,7 @@ __all__ = [
     "ContainerSummary",
     "Content",
     "CredentialError",
+    "CredentialHelperCall",
     "Demuxer",
     "DockerConnectionError",
     "DockerError",
@@ -117,7 +128,11 @@ __all__ = [
     "Version",
     "Vol",
     "api",
+    "credentials_for",
+    "docker_cert_path",
+    "docker_config_path",
     "from_image",
     "negotiate",
+    "registry_of",
     "resolve_host",
 ]
