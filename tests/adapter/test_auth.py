@@ -92,6 +92,34 @@ async def test_missing_helper_is_a_clear_error(tmp_path: Any) -> None:
         await auth_for("busybox", path)
 
 
+async def test_failing_helper_output_stays_out_of_the_error(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """A helper that fails is named with its status; what it printed is not in the error."""
+    script = tmp_path / "bin" / "docker-credential-boom"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\necho 'token=s3cret'; echo 's3cret' >&2; exit 3\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    path = write_config(tmp_path, {"credsStore": "boom"})
+    with pytest.raises(CredentialError) as info:
+        await auth_for("busybox", path)
+    assert str(info.value) == "docker-credential-boom get failed (3)"
+
+
+async def test_malformed_config_file_names_the_file(tmp_path: Any) -> None:
+    """A config.json that is not JSON, or not UTF-8, is a CredentialError naming the file."""
+    path = tmp_path / "config.json"
+    for data, reason in (
+        (b'{"auths": ', "is not valid JSON"),
+        (b'{"a": "\xff"}', "not valid UTF-8"),
+    ):
+        path.write_bytes(data)
+        with pytest.raises(CredentialError, match=reason) as info:
+            await auth_for("busybox", str(path))
+        assert str(info.value).startswith(f"{path} ")
+
+
 async def test_pull_sends_configured_credentials(
     tmp_path: Any, monkeypatch: Any, nursery: trio.Nursery
 ) -> None:
