@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import trio
 
 import dockproto_trio
 
@@ -75,3 +77,36 @@ async def containers(docker: dockproto_trio.Docker) -> AsyncIterator[Containers]
                 await docker.containers.rm(cid, force=True)
             except Exception:
                 pass  # (the test removed it already, or the engine is gone: reported there)
+
+
+@pytest.fixture
+async def rootfs_url(nursery: trio.Nursery) -> AsyncIterator[Any]:
+    """``url(data)``: an http URL on 127.0.0.1 from which the daemon fetches ``data``."""
+    served: dict[str, bytes] = {}
+
+    async def serve(stream: trio.SocketStream) -> None:
+        async with stream:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = await stream.receive_some(4096)
+                if not chunk:
+                    return
+                request += chunk
+            path = request.split(b" ", 2)[1].decode()
+            data = served.get(path)
+            if data is None:
+                await stream.send_all(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                return
+            head = b"HTTP/1.0 200 OK\r\nContent-Type: application/x-tar\r\n"
+            await stream.send_all(head + b"Content-Length: %d\r\n\r\n" % len(data) + data)
+
+    listeners = await nursery.start(functools.partial(trio.serve_tcp, serve, 0, host="127.0.0.1"))
+    port = listeners[0].socket.getsockname()[1]
+
+    def url(data: bytes) -> str:
+        path = f"/{uuid.uuid4().hex}.tar"
+        served[path] = data
+        return f"http://127.0.0.1:{port}{path}"
+
+    yield url
+    nursery.cancel_scope.cancel()

@@ -3,11 +3,11 @@ URL, search without a registry."""
 
 from __future__ import annotations
 
-import functools
 import io
 import socket
 import tarfile
 import uuid
+from typing import Any
 
 import pytest
 import trio
@@ -103,37 +103,19 @@ async def test_detach_keys(
     assert (await docker.containers.inspect(cid))["State"]["Running"]
 
 
-async def test_import_from_url(docker: dockproto_trio.Docker, nursery: trio.Nursery) -> None:
+async def test_import_from_url(docker: dockproto_trio.Docker, rootfs_url: Any) -> None:
     """FromSrc(url): the daemon fetches the tarball itself (from a server on 127.0.0.1)."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as t:
         info = tarfile.TarInfo("from-url")
         info.size = 3
         t.addfile(info, io.BytesIO(b"url"))
-    data = buf.getvalue()
-
-    async def serve(stream: trio.SocketStream) -> None:
-        async with stream:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = await stream.receive_some(4096)
-                if not chunk:
-                    return
-                request += chunk
-            head = (
-                b"HTTP/1.0 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: %d\r\n\r\n"
-            )
-            await stream.send_all(head % len(data) + data)
-
-    listeners = await nursery.start(functools.partial(trio.serve_tcp, serve, 0, host="127.0.0.1"))
-    port = listeners[0].socket.getsockname()[1]
     ref = f"dockproto-test/url-{uuid.uuid4().hex[:8]}"
-    source = dockproto.FromSrc(f"http://127.0.0.1:{port}/rootfs.tar")
+    source = dockproto.FromSrc(rootfs_url(buf.getvalue()))
     async for _ in docker.images.create(source, repo=f"{ref}:latest"):
         pass
     assert (await docker.images.inspect(f"{ref}:latest"))["Id"]
     await docker.images.rm(f"{ref}:latest", force=True)
-    nursery.cancel_scope.cancel()
 
 
 async def test_search_without_registry(docker: dockproto_trio.Docker) -> None:
