@@ -57,6 +57,13 @@ class HostSpec:
     cert_dir: str | None = None
 
     @property
+    def http_host(self) -> str:
+        """The ``Host`` header: the daemon's name over TCP, a placeholder over Unix."""
+        if self.host is None:
+            return "docker"
+        return f"{self.host}:{self.port}" if ":" not in self.host else f"[{self.host}]:{self.port}"
+
+    @property
     def ca_file(self) -> str | None:
         """``ca.pem`` in ``cert_dir`` (None without TLS); if it is missing, the docker CLI
         verifies against the system's CAs."""

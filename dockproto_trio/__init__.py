@@ -1,19 +1,23 @@
-"""dockproto_trio: the trio adapter for dockproto.
+"""dockproto_trio: the Docker Engine API client on trio.
 
 ``async with dockproto_trio.open_docker() as docker:`` then ``await docker.version()``,
 ``docker.containers.*``, ``docker.exec.*``, ``docker.images.*``, ``docker.networks.*``,
-``docker.volumes.*``.
+``docker.volumes.*``.  The client is ``dockproto``'s, written once; this package is its
+trio I/O (``_backend.py``).
 """
 
+try:
+    import trio  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the install
+    raise ImportError("dockproto_trio needs trio: pip install 'dockproto[trio]'") from exc
+
 from dockproto import CredentialError, DockerConnectionError, UnsafeArchiveError
+from dockproto._drive.aio import Docker, DockerStream, EventStream, ExecStream, TarStream
 
-from ._client import Docker, open_docker
-from ._streams import DockerStream, EventStream, ExecStream, TarStream
-from ._transport import Transport, resolve
-
-# (the error types live in dockproto, shared by every client; these are the same objects)
+from ._backend import Backend, open_docker, resolve
 
 __all__ = [
+    "Backend",
     "CredentialError",
     "Docker",
     "DockerConnectionError",
@@ -21,7 +25,6 @@ __all__ = [
     "EventStream",
     "ExecStream",
     "TarStream",
-    "Transport",
     "UnsafeArchiveError",
     "open_docker",
     "resolve",

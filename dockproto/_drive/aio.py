@@ -1,0 +1,761 @@
+"""The client, written once as async code over a ``Backend`` (trio's, asyncio's).
+
+``sync.py`` beside it is this file made blocking by ``scripts/generate`` (the blocking
+client's); ``afacade.py``/``sfacade.py`` are the API areas, generated from
+``dockproto.api``.  Nothing here does I/O of its own: bytes go through the backend's
+``Channel``, waits through its locks and sleeps, and the decisions are
+``dockproto._policy``'s.  A client is then a backend: connect, send, receive, wait, and
+its loop's cancellation.
+
+Timeouts (the blocking client's ``timeout=``; async clients pass None and use their
+loop's own cancel scopes): for a whole answer, the total time of the call including the
+wait for a pooled connection; for a stream, the idle time allowed between two reads.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Any, Generic, Protocol, TypeVar
+
+from .. import _policy as policy
+from .._connection import Connection
+from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
+from .._decode import Content
+from .._errors import ProtocolError
+from .._events import (
+    NEED_DATA,
+    ConnectionClosed,
+    EndOfMessage,
+    Hijacked,
+    JSONMessage,
+    RawData,
+    Response,
+    StreamChunk,
+    StreamKind,
+)
+from .._models import ExecInspect, ExecResult, Version
+from .._request import Request
+from ..api import containers as _containers
+from ..api import exec as _exec
+from ..api import system as _system
+from .extract import Extractor
+
+T = TypeVar("T")
+S = TypeVar("S", bound="EventStream[Any]")
+Body = AsyncIterable[bytes] | bytes | None
+
+
+class Channel(Protocol):
+    """One connection to the daemon, as a backend opens it."""
+
+    async def send_all(self, data: bytes, timeout: float | None) -> None: ...
+    async def receive(self, size: int, timeout: float | None) -> bytes: ...
+    async def receive_into(self, buf: memoryview, timeout: float | None) -> int: ...
+    async def send_eof(self) -> None: ...
+    async def aclose(self) -> None: ...  # at once, whatever the state; never raises
+    def stale(self) -> bool: ...  # an idle connection the daemon closed or wrote to
+
+    can_receive_into: bool
+
+
+class Backend(Protocol):
+    """What a client gives the driver: its loop's I/O and waits."""
+
+    http_host: str  # the Host header
+    environ: Mapping[str, str]
+    broken: tuple[type[BaseException], ...]  # errors meaning "the connection broke"
+
+    async def connect(self, timeout: float | None) -> Channel: ...
+    def lock(self) -> Any: ...  # an async context manager (a blocking one when sync)
+    def limiter(self, size: int) -> Any: ...  # ``acquire(timeout)`` / ``release()``
+    def clock(self) -> float: ...
+    async def sleep(self, seconds: float) -> None: ...
+    async def checkpoint(self) -> None: ...  # other tasks' turn, and cancellation
+    def file_pieces(self, path: str) -> AsyncIterable[bytes]: ...
+    async def read_file(self, path: str) -> bytes | None: ...  # None: no such file
+    async def run_process(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]: ...
+    async def run_both(
+        self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
+    ) -> None: ...
+
+
+class Pool:
+    """Idle keep-alive connections to one daemon, and the bound on requests at once."""
+
+    def __init__(self, io: Backend) -> None:
+        self.io = io
+        self._idle: deque[tuple[Channel, Connection]] = deque()
+        self.closed = False
+        self.opened = 0  # connections opened, for tests and statistics
+
+    async def take(
+        self, api_version: str | None, timeout: float | None
+    ) -> tuple[Channel, Connection]:
+        if self.closed:
+            raise RuntimeError("the Docker client is closed")
+        while True:
+            try:
+                channel, conn = self._idle.pop()
+            except IndexError:
+                break
+            if channel.stale():
+                await channel.aclose()
+                continue
+            conn.api_version = api_version
+            return channel, conn
+        channel = await self.io.connect(timeout)
+        self.opened += 1
+        return channel, Connection(api_version, host=self.io.http_host)
+
+    def give_back(self, channel: Channel, conn: Connection) -> bool:
+        if self.closed or len(self._idle) >= policy.MAX_IDLE:
+            return False
+        self._idle.append((channel, conn))
+        return True
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
+    async def aclose(self) -> None:
+        self.closed = True
+        while self._idle:
+            channel, _ = self._idle.pop()
+            await channel.aclose()
+
+
+class Exchange:
+    """One request and its response on one pooled connection: the one drive loop.
+
+    When the cycle ends cleanly on a reusable connection, the connection goes back to
+    the pool; in every other case (an error, a cancellation, a hijack, a response read
+    until close) it is closed, so a cancelled call leaves no open socket.
+    """
+
+    def __init__(self, docker: Docker, request: Request[Any], timeout: float | None) -> None:
+        self.docker = docker
+        self.pool = docker._pool
+        self.io = docker._io
+        self.request = request
+        self.channel: Channel | None = None
+        self.conn: Connection | None = None
+        self.timeout = timeout
+        self.deadline = None if timeout is None else self.io.clock() + timeout
+        self.idle = False  # a stream: the timeout is per read
+        self._released = False
+        self._eof = False
+        self._size = policy.RECEIVE_SIZE
+        self._buffer: memoryview | None = None
+
+    def wait(self) -> float | None:
+        """How long the next I/O may wait (None: no limit)."""
+        if self.deadline is None:
+            return None
+        if self.idle:
+            return self.timeout
+        return self.deadline - self.io.clock()
+
+    async def open(self, api_version: str | None, body: Body = None) -> None:
+        """Take a connection and send the request (and its streamed body)."""
+        self.channel, self.conn = await self.pool.take(api_version, self.wait())
+        try:
+            await self._send_request(self.channel, self.conn, body)
+        except TimeoutError:
+            await self.abort()
+            raise
+        except self.io.broken as exc:
+            await self.abort()
+            raise ProtocolError(f"the connection broke while sending the request: {exc}") from None
+        except BaseException:
+            await self.abort()
+            raise
+
+    async def _send_request(self, channel: Channel, conn: Connection, body: Body) -> None:
+        await channel.send_all(conn.send_request(self.request), self.wait())
+        if self.request.streamed_body:
+            if isinstance(body, (bytes, bytearray, memoryview)):
+                await channel.send_all(conn.send_body(bytes(body)), self.wait())
+            elif body is not None:
+                async for piece in body:
+                    if piece:
+                        await channel.send_all(conn.send_body(piece), self.wait())
+            await channel.send_all(conn.end_body(), self.wait())
+
+    async def next_events(self) -> list[Any]:
+        """The next event and every one decoded with it, last first (``pop()`` gives
+        them in order), reading from the socket until there is one."""
+        conn = self.conn
+        assert conn is not None
+        events = conn.next_events()
+        while events[0] is NEED_DATA:
+            await self._receive(conn)
+            events = conn.next_events()
+        events.reverse()
+        return events
+
+    async def next_event(self) -> Any:
+        conn = self.conn
+        assert conn is not None
+        event = conn.next_event()
+        while event is NEED_DATA:
+            await self._receive(conn)
+            event = conn.next_event()
+        return event
+
+    async def _receive(self, conn: Connection) -> None:
+        """One read from the socket, given to the connection."""
+        channel = self.channel
+        assert channel is not None
+        if self._eof:
+            raise ProtocolError("the connection ended while more was expected")
+        try:
+            data: bytes | bytearray | memoryview
+            if self._buffer is not None:
+                data = self._buffer[: await channel.receive_into(self._buffer, self.wait())]
+            else:
+                data = await channel.receive(self._size, self.wait())
+        except TimeoutError:
+            raise
+        except self.io.broken as exc:
+            reason = exc.__cause__ or exc  # a TLS alert's reason is in the cause
+            raise ProtocolError(f"the connection broke: {reason}") from None
+        if not data:
+            self._eof = True
+        elif len(data) == self._size and self._buffer is None:
+            if self._size < policy.MAX_RECEIVE_SIZE:
+                self._size *= 2
+            elif conn.streaming and channel.can_receive_into:
+                self._buffer = memoryview(bytearray(policy.STREAM_BUFFER))
+        conn.receive_data(data)
+
+    async def read_head(self) -> Any:
+        """Read up to the response head (or ``Hijacked``); an error status raises."""
+        event = await self.next_event()
+        if policy.error_head(event):
+            while True:
+                err = await self.next_event()
+                if not isinstance(err, Response):  # the ErrorResponse
+                    await self.finish_after_error()
+                    raise err.exception()
+        return event
+
+    async def read_all(self) -> tuple[Any, list[Any]]:
+        """The head and every event after it up to the end of the message; then the
+        connection goes back to the pool (or is closed, on any error)."""
+        events: list[Any] = []
+        try:
+            head = await self.read_head()
+            while not isinstance(event := await self.next_event(), EndOfMessage):
+                events.append(event)
+        except BaseException:
+            await self.abort()
+            raise
+        await self.finish()
+        return head, events
+
+    async def finish_after_error(self) -> None:
+        """After an ``ErrorResponse``: read to its end and keep the connection if allowed."""
+        try:
+            while not isinstance(await self.next_event(), EndOfMessage):
+                pass
+        except BaseException:
+            await self.abort()
+            raise
+        await self.finish()
+
+    async def finish(self) -> None:
+        """End the cycle: keep the connection for reuse when it allows, else close it."""
+        if self._released:
+            return
+        self._released = True
+        conn, channel = self.conn, self.channel
+        if conn is not None and channel is not None:
+            if policy.keeps_connection(conn.reusable, self._eof):
+                conn.start_next_cycle()
+                if self.pool.give_back(channel, conn):
+                    return
+            await channel.aclose()
+
+    async def abort(self) -> None:
+        """Close the socket whatever state the cycle is in."""
+        if self._released:
+            return
+        self._released = True
+        if self.channel is not None:
+            await self.channel.aclose()
+
+
+class Docker:
+    """A client for one daemon: ``docker.containers``, ``exec``, ``images``, ``networks``,
+    ``volumes``, and ``version``, ``ping``, ``info``, ``df``, ``events``."""
+
+    def __init__(self, io: Backend, *, api_version: str | None = None) -> None:
+        from .afacade import Containers, Exec, Images, Networks, Volumes
+
+        self._io = io
+        self._pool = Pool(io)
+        self._api_version = policy.pinned_version(api_version, io.environ)
+        self._negotiate_lock = io.lock()
+        self._limiter = io.limiter(policy.MAX_CONCURRENT_REQUESTS)
+        self._tty = policy.TtyCache()
+        self.containers = Containers(self)
+        self.exec = Exec(self)
+        self.images = Images(self)
+        self.networks = Networks(self)
+        self.volumes = Volumes(self)
+
+    @property
+    def api_version(self) -> str | None:
+        """The API version in use (None until negotiated)."""
+        return self._api_version
+
+    async def negotiated_version(self, timeout: float | None = None) -> str:
+        """The API version, negotiating it with ``/_ping`` on first use."""
+        if self._api_version is None:
+            async with self._negotiate_lock:
+                if self._api_version is None:
+                    await self.ping(timeout=timeout)
+        assert self._api_version is not None
+        return self._api_version
+
+    async def _start(
+        self, request: Request[Any], body: Body = None, timeout: float | None = None
+    ) -> Exchange:
+        version = await self.negotiated_version(timeout) if request.versioned else None
+        exchange = Exchange(self, request, timeout)
+        await exchange.open(version, body)
+        return exchange
+
+    async def request(
+        self, request: Request[T], body: Body = None, *, timeout: float | None = None
+    ) -> T:
+        """Run a whole-answer request and return its typed value (errors raise)."""
+        deadline = None if timeout is None else self._io.clock() + timeout
+        if not await self._limiter.acquire(timeout):
+            raise TimeoutError("no connection became free in time")
+        try:
+            left = None if deadline is None else deadline - self._io.clock()
+            exchange = await self._start(request, body, left)
+            _, events = await exchange.read_all()
+        finally:
+            self._limiter.release()
+        value: T = policy.whole_value(events)
+        return value
+
+    def stream(
+        self,
+        request: Request[Any],
+        body: Body = None,
+        *,
+        raise_errors: bool = False,
+        values: bool = False,
+        timeout: float | None = None,
+    ) -> EventStream[Any]:
+        """A streamed answer, opened lazily: ``async for item in docker.stream(req)``."""
+        return EventStream(
+            lambda: self._start(request, body, timeout), raise_errors=raise_errors, values=values
+        )
+
+    async def hijack(
+        self, request: Request[Any], timeout: float | None = None, exec_id: str = ""
+    ) -> DockerStream:
+        """Send an upgrade request and hand back the raw stream (an exec's: ``exec_id``)."""
+        exchange = await self._start(request, None, timeout)
+        exchange.idle = True
+        try:
+            head = await exchange.read_head()
+        except BaseException:
+            await exchange.abort()
+            raise
+        return DockerStream(exchange, policy.hijacked(request, head), exec_id)
+
+    # -- system ---------------------------------------------------------------------
+
+    async def ping(self, *, timeout: float | None = None) -> str:
+        """``GET /_ping``: ``"OK"`` (and the API version is negotiated, if not yet)."""
+        exchange = Exchange(self, _system.ping(), timeout)
+        await exchange.open(None)
+        head, events = await exchange.read_all()
+        if self._api_version is None:
+            self._api_version = policy.negotiated(head)
+        return str(policy.whole_value(events))
+
+    async def version(self, *, timeout: float | None = None) -> Version:
+        """The daemon's ``Version``."""
+        return await self.request(_system.version(), timeout=timeout)
+
+    async def info(self, *, timeout: float | None = None) -> dict[str, Any]:
+        """``GET /info``."""
+        return await self.request(_system.info(), timeout=timeout)
+
+    async def df(self, *, timeout: float | None = None) -> dict[str, Any]:
+        """``GET /system/df``."""
+        return await self.request(_system.df(), timeout=timeout)
+
+    def events(
+        self,
+        since: int | float | str | None = None,
+        until: int | float | str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> EventStream[dict[str, Any]]:
+        """``async for e in docker.events(...)``: each event as a dict."""
+        return self.stream(_system.events(since, until, filters), values=True, timeout=timeout)
+
+    # -- what the areas share -----------------------------------------------------------
+
+    def remember_tty(self, container_id: str, tty: bool) -> None:
+        self._tty.remember(container_id, tty)
+
+    async def container_tty(self, container: str, timeout: float | None = None) -> bool:
+        """The container's TTY setting: from ``create``, else one ``inspect`` (cached)."""
+        tty = self._tty.get(container)
+        if tty is None:
+            info = await self.request(_containers.inspect(container), timeout=timeout)
+            tty = self._tty.learn(info)
+        return tty
+
+    async def auth_for(self, image: str) -> dict[str, Any] | None:
+        """Credentials for ``image``'s registry from the docker CLI's config, or None."""
+        path = docker_config_path(self._io.environ)
+        text = await self._io.read_file(path)
+        if text is None:
+            return None
+        found = credentials_for(text, image, source=path)
+        if isinstance(found, CredentialHelperCall):
+            try:
+                code, out, err = await self._io.run_process(list(found.argv), found.stdin)
+            except FileNotFoundError:
+                raise found.program_missing() from None
+            return found.answer(code, out, err)
+        return found
+
+    def upload(self, data: bytes | str | os.PathLike[str] | AsyncIterable[bytes]) -> Body:
+        """Bytes, a file path (read in pieces) or an async iterable: never read whole."""
+        kind = policy.upload_kind(data)
+        if kind == "bytes":
+            return bytes(data)  # type: ignore[arg-type]
+        if kind == "path":
+            return self._io.file_pieces(os.fspath(data))  # type: ignore[arg-type]
+        return data  # type: ignore[return-value]
+
+    async def exit_code(self, exec_id: str, timeout: float | None = None) -> int:
+        """The exit code of a finished exec (asked again while it is reported running)."""
+        for delay in policy.exit_code_delays():
+            info: ExecInspect = await self.request(_exec.inspect(exec_id), timeout=timeout)
+            if info.exit_code is not None:
+                return info.exit_code
+            await self._io.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def run_exec(
+        self, exec_id: str, tty: bool, stdin: bytes | None, timeout: float | None
+    ) -> ExecResult:
+        """Start an exec, write ``stdin`` and half-close it while reading the output."""
+        stream = await self.hijack(_exec.start(exec_id, tty=tty), timeout, exec_id)
+        async with stream:
+            if stdin is None:
+                out, err = await stream.collect()
+            else:
+                result: list[tuple[bytes, bytes]] = []
+
+                async def reader() -> None:
+                    result.append(await stream.collect())
+
+                async def writer() -> None:
+                    if stdin:
+                        await stream.send_all(stdin)
+                    await stream.send_eof()
+
+                await self._io.run_both(reader, writer)
+                out, err = result[0]
+        return ExecResult(await self.exit_code(exec_id, timeout), out, err)
+
+    # -- lifetime -----------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close every idle connection."""
+        await self._pool.aclose()
+
+    async def __aenter__(self) -> Docker:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class DockerStream:
+    """A hijacked attach or exec stream: output as ``StreamChunk``s, stdin as bytes.
+
+    ``receive()`` gives the next chunk, or None at the end; ``send_all`` writes stdin;
+    ``send_eof`` half-closes stdin while output stays readable; ``aclose`` closes (from
+    another thread too, with the blocking client: a blocked read then ends).
+    """
+
+    def __init__(self, exchange: Exchange, hijacked: Hijacked, exec_id: str = "") -> None:
+        self._exchange = exchange
+        self.hijacked = hijacked
+        self.multiplexed = hijacked.multiplexed
+        self.headers = hijacked.headers
+        self.exec_id = exec_id
+        self._ended = False
+        self._items: list[Any] = []  # decoded from the last read, last first
+        self._given = 0  # items handed out since other tasks last had a turn
+
+    async def receive(self) -> StreamChunk | None:
+        """The next chunk of output, or None once the daemon has closed the stream."""
+        try:
+            return await self.__anext__()
+        except StopAsyncIteration:
+            return None
+
+    def __aiter__(self) -> DockerStream:
+        return self
+
+    async def __anext__(self) -> StreamChunk:
+        if self._items:
+            self._given += 1
+            if self._given >= policy.SCHEDULE_EVERY:
+                self._given = 0
+                await self._exchange.io.checkpoint()  # (before the take: nothing lost)
+            event = self._items.pop()
+        elif self._ended:
+            raise StopAsyncIteration
+        else:
+            try:
+                self._items = await self._exchange.next_events()
+            except BaseException:
+                if self._ended:  # closed while reading (from another thread)
+                    raise StopAsyncIteration from None
+                raise
+            self._given = 0
+            event = self._items.pop()
+        if type(event) is StreamChunk:
+            return event
+        if isinstance(event, ConnectionClosed):
+            self._ended = True
+            await self._exchange.abort()
+            raise StopAsyncIteration
+        raise ProtocolError(f"unexpected {type(event).__name__} in a stream")
+
+    async def send_all(self, data: bytes) -> None:
+        """Write ``data`` to the process's stdin."""
+        conn, channel = self._exchange.conn, self._exchange.channel
+        assert conn is not None and channel is not None
+        await channel.send_all(conn.send_stdin(data), self._exchange.wait())
+
+    async def send_eof(self) -> None:
+        """Half-close stdin: the process sees end of file, its output stays readable."""
+        channel = self._exchange.channel
+        assert channel is not None
+        await channel.send_eof()
+
+    async def read_all(self) -> list[StreamChunk]:
+        """Every remaining chunk, until the end of the stream."""
+        return [chunk async for chunk in self]
+
+    async def collect(self) -> tuple[bytes, bytes]:
+        """The rest of the output as ``(stdout, stderr)``."""
+        out: list[bytes] = []
+        err: list[bytes] = []
+        async for chunk in self:
+            (err if chunk.stream == StreamKind.STDERR else out).append(chunk.data)
+        return b"".join(out), b"".join(err)
+
+    async def exit_code(self) -> int:
+        """An exec's exit code (reads the rest of the output first, if any is left)."""
+        if not self.exec_id:
+            raise ValueError("exit_code() is for exec streams; use containers.wait")
+        async for _ in self:
+            pass
+        return await self._exchange.docker.exit_code(self.exec_id)
+
+    async def aclose(self) -> None:
+        """Close the stream (and its socket)."""
+        self._ended = True
+        self._items = []
+        await self._exchange.abort()
+
+    async def __aenter__(self) -> DockerStream:
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+ExecStream = DockerStream  # an exec's stream: also ``exit_code()``
+
+
+class StreamContext(Generic[T]):
+    """``async with docker.containers.attach(...) as s``: opens on enter, closes on exit."""
+
+    def __init__(self, opener: Callable[[], Awaitable[T]]) -> None:
+        self._opener = opener
+        self._value: T | None = None
+
+    async def __aenter__(self) -> T:
+        self._value = await self._opener()
+        return self._value
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._value is not None:
+            await self._value.aclose()  # type: ignore[attr-defined]
+
+
+class EventStream(Generic[T]):
+    """A streamed body read item by item: ``async for item in stream``.
+
+    Opens lazily on the first item (or on ``async with``), so building one does no I/O.
+    With ``raise_errors``, an in-stream error (``JSONMessage.error``) raises its
+    ``StreamError`` in place of the item that carried it; with ``values``, JSON items
+    come out as their plain values (events and stats are dicts).
+    """
+
+    def __init__(
+        self,
+        start: Callable[[], Awaitable[Exchange]],
+        *,
+        raise_errors: bool = False,
+        values: bool = False,
+    ) -> None:
+        self._start = start
+        self._exchange: Exchange | None = None
+        self._done = False
+        self._raise_errors = raise_errors
+        self._values = values
+        self.response: Response | None = None
+        self._items: list[Any] = []  # events of the last read not handed out yet, last first
+        self._given = 0
+
+    async def _open(self) -> Exchange:
+        if self._exchange is None:
+            if self._done:
+                raise RuntimeError("this stream is closed")
+            self._exchange = exchange = await self._start()
+            exchange.idle = True
+            try:
+                self.response = await exchange.read_head()
+            except BaseException:
+                self._done = True
+                await exchange.abort()
+                raise
+        return self._exchange
+
+    async def __aenter__(self: S) -> S:
+        await self._open()
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> EventStream[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        items = self._items
+        if items:
+            self._given += 1
+            if self._given >= policy.SCHEDULE_EVERY:
+                self._given = 0
+                try:
+                    await self._exchange.io.checkpoint()  # type: ignore[union-attr]
+                except BaseException:
+                    await self.aclose()
+                    raise
+            event = items.pop()
+        else:
+            event = await self._next_events()
+        cls = type(event)
+        if cls is EndOfMessage or cls is ConnectionClosed:
+            self._done = True
+            await self._exchange.finish()  # type: ignore[union-attr]
+            raise StopAsyncIteration
+        if cls is JSONMessage:
+            if self._raise_errors:
+                exc = event.exception()
+                if exc is not None:
+                    await self.aclose()
+                    raise exc
+            if self._values:
+                return event.value  # type: ignore[no-any-return]
+        return event  # type: ignore[no-any-return]
+
+    async def _next_events(self) -> Any:
+        """The next event and, kept in ``_items``, the others decoded with it."""
+        if self._done:
+            raise StopAsyncIteration
+        exchange = self._exchange
+        if exchange is None:
+            exchange = await self._open()
+        try:
+            events = await exchange.next_events()
+        except BaseException:
+            closed = self._done
+            await self.aclose()
+            if closed:  # closed while reading (from another thread)
+                raise StopAsyncIteration from None
+            raise
+        self._given = 0
+        self._items = events  # handed out by pop(), which also lets go of each
+        return events.pop()
+
+    async def aclose(self) -> None:
+        """Stop reading and close the connection."""
+        self._done = True
+        self._items = []
+        if self._exchange is not None:
+            await self._exchange.abort()
+
+    async def collect(self) -> list[T]:
+        """Every item, until the end."""
+        return [item async for item in self]
+
+
+class TarStream(EventStream[Any]):
+    """A tar body: ``TarMember`` / ``TarData`` / ``EndOfArchive`` items.
+
+    ``raw()`` gives plain byte chunks instead; ``extract(dest)`` unpacks safely.
+    """
+
+    @property
+    def stat(self) -> dict[str, Any] | None:
+        """The path stat header of ``get_archive`` (name, size, mode, mtime, linkTarget)."""
+        if self.response is None:
+            return None
+        return _containers.path_stat(self.response)
+
+    async def raw(self) -> AsyncIterator[bytes]:
+        """``async for data in tar.raw()``: the archive as plain byte chunks.
+
+        Use it instead of reading items, before the first item.
+        """
+        exchange = await self._open()
+        assert exchange.conn is not None
+        exchange.conn.set_content(Content.BYTES)
+        async for item in self:
+            assert isinstance(item, RawData)
+            yield item.data
+
+    async def extract(self, dest: str, *, devices: bool = False) -> list[str]:
+        """Unpack into ``dest``, refusing any member that would land outside it.
+
+        Returns the names written; the rules are ``dockproto._extraction``'s.
+        """
+        extractor = Extractor(dest, devices=devices)
+        try:
+            async for item in self:
+                extractor.feed(item)
+            return extractor.close()
+        except BaseException:
+            await self.aclose()
+            raise

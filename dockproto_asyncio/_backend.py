@@ -1,0 +1,244 @@
+"""asyncio's I/O for the client written once in ``dockproto._drive`` (on the default
+loop and on uvloop).
+
+A plain connection (Unix socket, TCP) is a non-blocking socket read with the loop's
+``sock_recv``/``sock_recv_into``, which read at once when data is there and wait only
+when the socket is empty; so that a fast stream still lets other tasks run (and
+cancellation arrive), every ``QUICK_READS``-th read also yields to the loop.  A TLS
+connection is an asyncio stream.  Task cancellation closes the connection: the driver
+aborts its exchange on any exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import select
+import socket
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+
+from dockproto import DockerConnectionError, HostSpec
+from dockproto._drive.aio import Docker
+from dockproto._policy import UPLOAD_PIECE
+from dockproto_sync._hosts import environ, tls_context
+
+# Reads that found data in a row before the loop gets a turn.
+QUICK_READS = 8
+
+
+def _poll_readable(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+class SocketChannel:
+    """A plain connection: a non-blocking socket driven through the loop."""
+
+    can_receive_into = True
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.loop = asyncio.get_running_loop()
+        self._quick = 0
+
+    async def send_all(self, data: bytes, timeout: float | None) -> None:
+        await self.loop.sock_sendall(self.sock, data)
+
+    async def _turn(self) -> None:
+        self._quick += 1
+        if self._quick >= QUICK_READS:
+            self._quick = 0
+            await asyncio.sleep(0)
+
+    async def receive(self, size: int, timeout: float | None) -> bytes:
+        await self._turn()
+        return await self.loop.sock_recv(self.sock, size)
+
+    async def receive_into(self, buf: memoryview, timeout: float | None) -> int:
+        await self._turn()
+        return await self.loop.sock_recv_into(self.sock, buf)
+
+    async def send_eof(self) -> None:
+        self.sock.shutdown(socket.SHUT_WR)
+
+    async def aclose(self) -> None:
+        self.sock.close()
+
+    def stale(self) -> bool:
+        return _poll_readable(self.sock.fileno())
+
+
+class StreamChannel:
+    """A TLS connection: an asyncio stream (its transport reads in the background)."""
+
+    can_receive_into = False
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def send_all(self, data: bytes, timeout: float | None) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def receive(self, size: int, timeout: float | None) -> bytes:
+        return await self.reader.read(size)
+
+    async def receive_into(self, buf: memoryview, timeout: float | None) -> int:
+        data = await self.reader.read(len(buf))  # (not used: can_receive_into is False)
+        buf[: len(data)] = data
+        return len(data)
+
+    async def send_eof(self) -> None:
+        # TLS has no half-close of its own: end the TCP socket's sending side.
+        sock = self.writer.get_extra_info("socket")
+        sock.shutdown(socket.SHUT_WR)
+
+    async def aclose(self) -> None:
+        self.writer.transport.abort()
+
+    def stale(self) -> bool:
+        return self.reader.at_eof() or self.writer.transport.is_closing()
+
+
+class _Limiter:
+    def __init__(self, size: int) -> None:
+        self._sem = asyncio.BoundedSemaphore(size)
+
+    async def acquire(self, timeout: float | None) -> bool:
+        await self._sem.acquire()
+        return True
+
+    def release(self) -> None:
+        self._sem.release()
+
+
+class Backend:
+    """What ``dockproto._drive.aio.Docker`` needs from asyncio."""
+
+    broken: tuple[type[BaseException], ...] = (OSError, ConnectionError, EOFError)
+
+    def __init__(self, spec: HostSpec, ssl_context: ssl.SSLContext | None) -> None:
+        self.spec = spec
+        self.ssl_context = ssl_context
+        self.http_host = spec.http_host
+        self.environ: Mapping[str, str] = environ()
+
+    async def connect(self, timeout: float | None) -> SocketChannel | StreamChannel:
+        """A new connection; ``DockerConnectionError`` names the address."""
+        spec = self.spec
+        loop = asyncio.get_running_loop()
+        sock: socket.socket | None = None
+        try:
+            if spec.path is not None:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.setblocking(False)
+                await loop.sock_connect(sock, spec.path)
+                return SocketChannel(sock)
+            assert spec.host is not None and spec.port is not None
+            if self.ssl_context is not None:
+                reader, writer = await asyncio.open_connection(
+                    spec.host, spec.port, ssl=self.ssl_context, server_hostname=spec.host
+                )
+                return StreamChannel(reader, writer)
+            infos = await loop.getaddrinfo(spec.host, spec.port, type=socket.SOCK_STREAM)
+            family, kind, proto, _, address = infos[0]
+            sock = socket.socket(family, kind, proto)
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            await loop.sock_connect(sock, address)
+            return SocketChannel(sock)
+        except BaseException as exc:
+            if sock is not None:
+                sock.close()
+            if not isinstance(exc, OSError):
+                raise
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise DockerConnectionError(spec.address, reason) from None
+
+    def lock(self) -> asyncio.Lock:
+        return asyncio.Lock()
+
+    def limiter(self, size: int) -> _Limiter:
+        return _Limiter(size)
+
+    def clock(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def checkpoint(self) -> None:
+        await asyncio.sleep(0)
+
+    async def file_pieces(self, path: str) -> AsyncIterator[bytes]:
+        with open(path, "rb") as f:  # (a local file: reads are quick, not worth a thread)
+            while piece := f.read(UPLOAD_PIECE):
+                yield piece
+                await asyncio.sleep(0)
+
+    async def read_file(self, path: str) -> bytes | None:
+        def read() -> bytes | None:
+            try:
+                with open(path, "rb") as f:
+                    return f.read()
+            except FileNotFoundError:
+                return None
+
+        return await asyncio.to_thread(read)
+
+    async def run_process(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            out, err = await proc.communicate(stdin)
+        except BaseException:
+            if proc.returncode is None:
+                proc.kill()
+                await asyncio.shield(proc.wait())  # no child left behind
+            raise
+        assert proc.returncode is not None
+        return proc.returncode, out, err
+
+    async def run_both(
+        self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
+    ) -> None:
+        tasks = [asyncio.ensure_future(first()), asyncio.ensure_future(second())]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:  # (one failed, or this task was cancelled: end both)
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+
+def resolve(host: str | None = None, tls: bool | ssl.SSLContext | None = None) -> HostSpec:
+    """Where ``host`` is (else ``DOCKER_HOST``, else the default socket), as
+    ``dockproto.resolve_host`` decides on this process's environment."""
+    return tls_context(host, tls)[0]
+
+
+@asynccontextmanager
+async def open_docker(
+    host: str | None = None,
+    *,
+    api_version: str | None = None,
+    tls: bool | ssl.SSLContext | None = None,
+) -> AsyncIterator[Docker]:
+    """A client for ``host`` (else ``DOCKER_HOST``, else ``unix:///var/run/docker.sock``).
+
+    ``DOCKER_TLS_VERIFY``, ``DOCKER_CERT_PATH`` and ``DOCKER_API_VERSION`` are honoured
+    as the docker CLI does.  Nothing is sent before the first call.
+    """
+    docker = Docker(Backend(*tls_context(host, tls)), api_version=api_version)
+    try:
+        yield docker
+    finally:
+        await docker.aclose()

@@ -1,0 +1,204 @@
+"""Blocking I/O for the client written once in ``dockproto._drive`` (its ``sync.py``):
+sockets with timeouts, threads for the one concurrent call (``exec.run`` with stdin).
+
+``timeout=`` on every call: for a whole answer, the total time of the call, including
+the wait for a pooled connection; for a stream (logs, attach, exec, events, tar), the
+idle time allowed between two reads, so a long follow is never cut off while data
+flows.  Past it the call raises ``TimeoutError`` and its connection is closed.
+
+A client is safe to share between threads: requests take pooled connections, at most
+``MAX_CONCURRENT_REQUESTS`` at once.  Closing a stream from another thread ends a read
+blocked in it.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+
+from dockproto import DockerConnectionError, HostSpec
+from dockproto._drive.sync import Docker
+from dockproto._policy import UPLOAD_PIECE
+
+from ._hosts import environ, tls_context
+
+_UNSET = -1.0
+
+
+class Channel:
+    """One connection: a socket (a TLS one over TCP with TLS)."""
+
+    can_receive_into = True
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._timeout: float | None = _UNSET
+
+    def _wait(self, timeout: float | None) -> None:
+        if timeout != self._timeout:
+            if timeout is not None and timeout <= 0:
+                raise TimeoutError("the call's time is up")
+            self.sock.settimeout(timeout)
+            self._timeout = timeout
+
+    def send_all(self, data: bytes, timeout: float | None) -> None:
+        self._wait(timeout)
+        self.sock.sendall(data)
+
+    def receive(self, size: int, timeout: float | None) -> bytes:
+        self._wait(timeout)
+        return self.sock.recv(size)
+
+    def receive_into(self, buf: memoryview, timeout: float | None) -> int:
+        self._wait(timeout)
+        return self.sock.recv_into(buf)
+
+    def send_eof(self) -> None:
+        # The TCP socket's own shutdown, also under TLS (which has no half-close of its
+        # own; ``SSLSocket.shutdown`` would end TLS for reading too).
+        socket.socket.shutdown(self.sock, socket.SHUT_WR)
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes a read blocked in another thread
+        except OSError:
+            pass
+        self.sock.close()
+
+    def stale(self) -> bool:
+        """Readable while idle: end of file, or bytes nobody asked for."""
+        poller = select.poll()
+        poller.register(self.sock.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+
+
+class _Limiter:
+    def __init__(self, size: int) -> None:
+        self._sem = threading.BoundedSemaphore(size)
+
+    def acquire(self, timeout: float | None) -> bool:
+        return self._sem.acquire(timeout=None if timeout is None else max(timeout, 0))
+
+    def release(self) -> None:
+        self._sem.release()
+
+
+class Backend:
+    """What ``dockproto._drive.sync.Docker`` needs: sockets, threads, the clock."""
+
+    broken: tuple[type[BaseException], ...] = (OSError,)
+
+    def __init__(self, spec: HostSpec, ssl_context: ssl.SSLContext | None) -> None:
+        self.spec = spec
+        self.ssl_context = ssl_context
+        self.http_host = spec.http_host
+        self.environ: Mapping[str, str] = environ()
+
+    def connect(self, timeout: float | None) -> Channel:
+        """A new connection; ``DockerConnectionError`` names the address."""
+        spec = self.spec
+        if timeout is not None and timeout <= 0:
+            raise TimeoutError("the call's time is up")
+        sock: socket.socket | None = None
+        try:
+            if spec.path is not None:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.settimeout(timeout)
+                sock.connect(spec.path)
+                return Channel(sock)
+            assert spec.host is not None and spec.port is not None
+            sock = socket.create_connection((spec.host, spec.port), timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.ssl_context is not None:
+                sock = self.ssl_context.wrap_socket(sock, server_hostname=spec.host)
+            return Channel(sock)
+        except TimeoutError:
+            if sock is not None:
+                sock.close()
+            raise
+        except OSError as exc:
+            if sock is not None:
+                sock.close()
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise DockerConnectionError(spec.address, reason) from None
+
+    def lock(self) -> threading.Lock:
+        return threading.Lock()
+
+    def limiter(self, size: int) -> _Limiter:
+        return _Limiter(size)
+
+    def clock(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def checkpoint(self) -> None:
+        pass  # (no other tasks to give a turn to)
+
+    def file_pieces(self, path: str) -> Iterator[bytes]:
+        with open(path, "rb") as f:
+            while piece := f.read(UPLOAD_PIECE):
+                yield piece
+
+    def read_file(self, path: str) -> bytes | None:
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    def run_process(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
+        done = subprocess.run(argv, input=stdin, capture_output=True, check=False)
+        return done.returncode, done.stdout, done.stderr
+
+    def run_both(self, first: Callable[[], None], second: Callable[[], None]) -> None:
+        """``first`` here and ``second`` in a thread; the first error raises."""
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                second()
+            except BaseException as exc:  # handed to the caller below
+                errors.append(exc)
+
+        thread = threading.Thread(target=run, name="dockproto-stdin", daemon=True)
+        thread.start()
+        try:
+            first()
+        finally:
+            thread.join()
+        if errors:
+            raise errors[0]
+
+
+def resolve(host: str | None = None, tls: bool | ssl.SSLContext | None = None) -> HostSpec:
+    """Where ``host`` is (else ``DOCKER_HOST``, else the default socket), as
+    ``dockproto.resolve_host`` decides on this process's environment."""
+    return tls_context(host, tls)[0]
+
+
+@contextmanager
+def open_docker(
+    host: str | None = None,
+    *,
+    api_version: str | None = None,
+    tls: bool | ssl.SSLContext | None = None,
+) -> Iterator[Docker]:
+    """A client for ``host`` (else ``DOCKER_HOST``, else ``unix:///var/run/docker.sock``).
+
+    ``DOCKER_TLS_VERIFY``, ``DOCKER_CERT_PATH`` and ``DOCKER_API_VERSION`` are honoured
+    as the docker CLI does.  Nothing is sent before the first call.
+    """
+    docker = Docker(Backend(*tls_context(host, tls)), api_version=api_version)
+    try:
+        yield docker
+    finally:
+        docker.close()

@@ -1,0 +1,56 @@
+"""What every client reads from the process before it connects: the environment, and
+a stdlib TLS context for a ``tcp://`` host with TLS.  (Shared by the three clients: the
+decisions are ``dockproto.resolve_host``'s, this is only their I/O.)"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping
+
+from dockproto import HostSpec, docker_cert_path, resolve_host
+
+
+def environ() -> Mapping[str, str]:
+    """``os.environ``, with ``HOME`` as ``os.path.expanduser`` finds it when unset."""
+    if "HOME" in os.environ:
+        return os.environ
+    return {**os.environ, "HOME": os.path.expanduser("~")}
+
+
+def _context(spec: HostSpec) -> ssl.SSLContext:
+    ca, cert, key = spec.ca_file, spec.cert_file, spec.key_file
+    # No ca.pem: verify against the system's CAs, as the docker CLI does.
+    cafile = ca if spec.verify and ca is not None and os.path.exists(ca) else None
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cafile)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if not spec.verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if cert and key and os.path.exists(cert) and os.path.exists(key):
+        ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def tls_context(
+    host: str | None, tls: bool | ssl.SSLContext | None
+) -> tuple[HostSpec, ssl.SSLContext | None]:
+    """Where ``host`` is (else ``DOCKER_HOST``, else the default socket) and the TLS
+    context to speak to it with.  ``tls``: an ``SSLContext``, True (from
+    ``DOCKER_CERT_PATH``, verifying), False (plain), or None (``DOCKER_TLS_VERIFY``
+    decides, as in the docker CLI)."""
+    given = isinstance(tls, ssl.SSLContext)
+    spec = resolve_host(host, tls=True if given else tls, env=environ())  # type: ignore[arg-type]
+    if spec.path is not None:
+        return spec, None
+    if isinstance(tls, ssl.SSLContext):
+        return spec, tls
+    return spec, _context(spec) if spec.tls else None
+
+
+def tls_context_from_env(cert_path: str | None = None, verify: bool = True) -> ssl.SSLContext:
+    """An ``SSLContext`` from ``cert_path`` (else ``DOCKER_CERT_PATH``): ``ca.pem``,
+    ``cert.pem``, ``key.pem``."""
+    cert_dir = cert_path or docker_cert_path(environ())
+    spec = HostSpec("tcp://", "tcp", host="", port=0, tls=True, verify=verify, cert_dir=cert_dir)
+    return _context(spec)

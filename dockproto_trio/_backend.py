@@ -1,0 +1,184 @@
+"""trio's I/O for the client written once in ``dockproto._drive``: connect, send, receive,
+wait, and trio's cancellation.  Public trio API only.
+
+Reads are full checkpoints (``receive_some``, or ``recv_into`` on trio's socket for a
+long stream, into one reused buffer): other tasks get a turn and cancellation arrives at
+every read; items already decoded are handed out with a turn every
+``SCHEDULE_EVERY``.
+"""
+
+from __future__ import annotations
+
+import select
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+
+import trio
+
+from dockproto import DockerConnectionError, HostSpec
+from dockproto._drive.aio import Docker
+from dockproto._policy import UPLOAD_PIECE
+from dockproto_sync._hosts import environ, tls_context
+
+Stream = trio.SocketStream | trio.SSLStream[trio.SocketStream]
+
+
+class Channel:
+    """One connection: a trio ``SocketStream``, or an ``SSLStream`` over one."""
+
+    def __init__(self, stream: Stream) -> None:
+        self.stream = stream
+        tcp = stream.transport_stream if isinstance(stream, trio.SSLStream) else stream
+        self.tcp: trio.SocketStream = tcp
+        self.can_receive_into = not isinstance(stream, trio.SSLStream)
+
+    async def send_all(self, data: bytes, timeout: float | None) -> None:
+        await self.stream.send_all(data)
+
+    async def receive(self, size: int, timeout: float | None) -> bytes | bytearray:
+        return await self.stream.receive_some(size)
+
+    async def receive_into(self, buf: memoryview, timeout: float | None) -> int:
+        return await self.tcp.socket.recv_into(buf)
+
+    async def send_eof(self) -> None:
+        # TLS has no half-close of its own: end the TCP stream's sending side.
+        await self.tcp.send_eof()
+
+    async def aclose(self) -> None:
+        await trio.aclose_forcefully(self.stream)
+
+    def stale(self) -> bool:
+        """Readable while idle: end of file, or bytes nobody asked for."""
+        poller = select.poll()
+        poller.register(self.tcp.socket.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+
+
+class _Limiter:
+    def __init__(self, size: int) -> None:
+        self._limiter = trio.CapacityLimiter(size)
+
+    async def acquire(self, timeout: float | None) -> bool:
+        await self._limiter.acquire_on_behalf_of(self)  # (released by whichever task)
+        return True
+
+    def release(self) -> None:
+        self._limiter.release_on_behalf_of(self)
+
+
+class _Lock:
+    def __init__(self) -> None:
+        self._lock = trio.Lock()
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+class Backend:
+    """What ``dockproto._drive.aio.Docker`` needs from trio."""
+
+    broken: tuple[type[BaseException], ...] = (
+        trio.BrokenResourceError,
+        trio.ClosedResourceError,
+        OSError,
+    )
+
+    def __init__(self, spec: HostSpec, ssl_context: ssl.SSLContext | None) -> None:
+        self.spec = spec
+        self.ssl_context = ssl_context
+        self.http_host = spec.http_host
+        self.environ: Mapping[str, str] = environ()
+
+    async def connect(self, timeout: float | None) -> Channel:
+        """A new connection; ``DockerConnectionError`` names the address."""
+        spec = self.spec
+        try:
+            if spec.path is not None:
+                return Channel(await trio.open_unix_socket(spec.path))
+            assert spec.host is not None and spec.port is not None
+            tcp = await trio.open_tcp_stream(spec.host, spec.port)
+            if self.ssl_context is None:
+                return Channel(tcp)
+            stream = trio.SSLStream(
+                tcp, self.ssl_context, server_hostname=spec.host, https_compatible=True
+            )
+            try:
+                await stream.do_handshake()
+            except BaseException:
+                await trio.aclose_forcefully(stream)  # a refused handshake keeps no socket
+                raise
+            return Channel(stream)
+        except (OSError, trio.BrokenResourceError) as exc:
+            exc = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc  # TLS: the SSLError
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise DockerConnectionError(spec.address, reason or type(exc).__name__) from None
+
+    def lock(self) -> _Lock:
+        return _Lock()
+
+    def limiter(self, size: int) -> _Limiter:
+        return _Limiter(size)
+
+    def clock(self) -> float:
+        return trio.current_time()
+
+    async def sleep(self, seconds: float) -> None:
+        await trio.sleep(seconds)
+
+    async def checkpoint(self) -> None:
+        await trio.lowlevel.checkpoint()
+
+    async def file_pieces(self, path: str) -> AsyncIterator[bytes]:
+        async with await trio.open_file(path, "rb") as f:
+            while piece := await f.read(UPLOAD_PIECE):
+                yield piece
+
+    async def read_file(self, path: str) -> bytes | None:
+        try:
+            async with await trio.open_file(path, "rb") as f:
+                return await f.read()
+        except FileNotFoundError:
+            return None
+
+    async def run_process(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
+        done = await trio.run_process(
+            argv, stdin=stdin, capture_stdout=True, capture_stderr=True, check=False
+        )
+        return done.returncode, done.stdout, done.stderr
+
+    async def run_both(
+        self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
+    ) -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(first)
+            nursery.start_soon(second)
+
+
+def resolve(host: str | None = None, tls: bool | ssl.SSLContext | None = None) -> HostSpec:
+    """Where ``host`` is (else ``DOCKER_HOST``, else the default socket), as
+    ``dockproto.resolve_host`` decides on this process's environment."""
+    return tls_context(host, tls)[0]
+
+
+@asynccontextmanager
+async def open_docker(
+    host: str | None = None,
+    *,
+    api_version: str | None = None,
+    tls: bool | ssl.SSLContext | None = None,
+) -> AsyncIterator[Docker]:
+    """A client for ``host`` (else ``DOCKER_HOST``, else ``unix:///var/run/docker.sock``).
+
+    ``DOCKER_TLS_VERIFY``, ``DOCKER_CERT_PATH`` and ``DOCKER_API_VERSION`` are honoured
+    as the docker CLI does.  Nothing is sent before the first call.
+    """
+    docker = Docker(Backend(*tls_context(host, tls)), api_version=api_version)
+    try:
+        yield docker
+    finally:
+        await docker.aclose()
