@@ -151,6 +151,43 @@ def _filter_value(v: Any) -> str:
     raise ValueError(f"filter values are strings or ints, not {v!r}")
 
 
+# -- answer shapes ---------------------------------------------------------------------
+# ``parse`` functions for answers that stay plain JSON: they check the shape the builder
+# promises, so that ``Result.value`` is what the request's type says.  A ``TypeError``
+# here reaches the caller as a ``ProtocolError`` ("unexpected JSON shape").
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    """The answer as a JSON object (a ``TypeError`` for anything else, ``null`` too)."""
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, not {_json_kind(value)}")
+    return value
+
+
+def json_objects(value: Any) -> list[dict[str, Any]]:
+    """The answer as an array of JSON objects; ``null`` (or no body) is an empty list."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"expected a JSON array, not {_json_kind(value)}")
+    for item in value:
+        if not isinstance(item, dict):
+            raise TypeError(f"expected an array of JSON objects, not of {_json_kind(item)}")
+    return value
+
+
 def non_negative(value: int | None, what: str) -> int | None:
     if value is None:
         return None

@@ -26,6 +26,7 @@ from .._request import (
     filters_param,
     flag,
     json_body,
+    json_object,
     non_negative,
     seg,
 )
@@ -315,7 +316,7 @@ def create(
 def inspect(container: str, size: bool = False) -> Request:
     """``GET /containers/{id}/json`` as a dict."""
     query = (("size", "true"),) if size else ()
-    return Request("GET", _path(container, "/json"), query=query, container=True)
+    return Request("GET", _path(container, "/json"), query=query, parse=json_object, container=True)
 
 
 def changes(container: str) -> Request:
@@ -331,7 +332,7 @@ def changes(container: str) -> Request:
 def top(container: str, ps_args: str | None = None) -> Request:
     """``GET /containers/{id}/top``: ``{"Titles": [...], "Processes": [[...]]}``."""
     query = (("ps_args", ps_args),) if ps_args else ()
-    return Request("GET", _path(container, "/top"), query=query, container=True)
+    return Request("GET", _path(container, "/top"), query=query, parse=json_object, container=True)
 
 
 def _empty(method: str, path: str, query: tuple[tuple[str, str], ...] = ()) -> Request:
@@ -436,12 +437,21 @@ def update(container: str, **resources: Any) -> Request:
         else:
             raise ValueError(f"unknown update field {key!r}")
     body, headers = json_body(body_json)
-    return Request("POST", _path(container, "/update"), body=body, headers=headers, container=True)
+    return Request(
+        "POST",
+        _path(container, "/update"),
+        body=body,
+        headers=headers,
+        parse=json_object,
+        container=True,
+    )
 
 
 def prune(filters: Mapping[str, Any] | None = None) -> Request:
     """``POST /containers/prune``: ``{"ContainersDeleted": [...], "SpaceReclaimed": n}``."""
-    return Request("POST", "/containers/prune", query=tuple(filters_param(filters)))
+    return Request(
+        "POST", "/containers/prune", query=tuple(filters_param(filters)), parse=json_object
+    )
 
 
 # -- streams -------------------------------------------------------------------------
@@ -539,7 +549,9 @@ def stats(container: str, stream: bool = True, one_shot: bool = False) -> Reques
             content=Content.JSONLINES,
             container=True,
         )
-    return Request("GET", _path(container, "/stats"), query=tuple(query), container=True)
+    return Request(
+        "GET", _path(container, "/stats"), query=tuple(query), parse=json_object, container=True
+    )
 
 
 def export(container: str, *, raw: bool = False) -> Request:
@@ -641,5 +653,11 @@ def commit(
         query.append(("changes", c))
     body, headers = json_body(dict(config or {}))
     return Request(
-        "POST", "/commit", query=tuple(query), body=body, headers=headers, container=True
+        "POST",
+        "/commit",
+        query=tuple(query),
+        body=body,
+        headers=headers,
+        parse=json_object,
+        container=True,
     )

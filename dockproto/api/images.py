@@ -24,6 +24,8 @@ from .._request import (
     filters_param,
     flag,
     image_seg,
+    json_object,
+    json_objects,
     non_negative,
     with_tag,
 )
@@ -149,12 +151,12 @@ def import_(
 
 def inspect(name: str) -> Request:
     """``GET /images/{name}/json`` as a dict."""
-    return Request("GET", f"/images/{image_seg(name)}/json")
+    return Request("GET", f"/images/{image_seg(name)}/json", parse=json_object)
 
 
 def history(name: str) -> Request:
     """``GET /images/{name}/history``: a list of dicts (Id, Created, CreatedBy, ...)."""
-    return Request("GET", f"/images/{image_seg(name)}/history")
+    return Request("GET", f"/images/{image_seg(name)}/history", parse=json_objects)
 
 
 def tag(name: str, repo: str, tag: str | None = None) -> Request:
@@ -173,6 +175,7 @@ def rm(name: str, force: bool = False, noprune: bool = False) -> Request:
         "DELETE",
         f"/images/{image_seg(name)}",
         query=(("force", flag(force)), ("noprune", flag(noprune))),
+        parse=json_objects,
     )
 
 
@@ -194,12 +197,12 @@ def search(
     if non_negative(limit, "limit") is not None:
         query.append(("limit", str(limit)))
     query += filters_param(filters)
-    return Request("GET", "/images/search", query=tuple(query))
+    return Request("GET", "/images/search", query=tuple(query), parse=json_objects)
 
 
 def prune(filters: Mapping[str, Any] | None = None) -> Request:
     """``POST /images/prune``: ``{"ImagesDeleted": [...], "SpaceReclaimed": n}``."""
-    return Request("POST", "/images/prune", query=tuple(filters_param(filters)))
+    return Request("POST", "/images/prune", query=tuple(filters_param(filters)), parse=json_object)
 
 
 def save(names: str | Sequence[str], *, raw: bool = False) -> Request:

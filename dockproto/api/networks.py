@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._request import Expect, Request, filters_param, json_body, seg
+from .._request import (
+    Expect,
+    Request,
+    filters_param,
+    json_body,
+    json_object,
+    json_objects,
+    seg,
+)
 
 
 def _nid(network: str) -> str:
@@ -14,7 +22,7 @@ def _nid(network: str) -> str:
 
 def list(filters: Mapping[str, Any] | None = None) -> Request:
     """``GET /networks``: a list of dicts."""
-    return Request("GET", "/networks", query=tuple(filters_param(filters)))
+    return Request("GET", "/networks", query=tuple(filters_param(filters)), parse=json_objects)
 
 
 def create(
@@ -45,13 +53,13 @@ def create(
     if ipam:
         cfg["IPAM"] = dict(ipam)
     body, headers = json_body(cfg)
-    return Request("POST", "/networks/create", body=body, headers=headers)
+    return Request("POST", "/networks/create", body=body, headers=headers, parse=json_object)
 
 
 def inspect(network: str, verbose: bool = False) -> Request:
     """``GET /networks/{id}`` as a dict."""
     query = (("verbose", "true"),) if verbose else ()
-    return Request("GET", f"/networks/{_nid(network)}", query=query)
+    return Request("GET", f"/networks/{_nid(network)}", query=query, parse=json_object)
 
 
 def connect(
@@ -98,7 +106,9 @@ def rm(network: str) -> Request:
 
 def prune(filters: Mapping[str, Any] | None = None) -> Request:
     """``POST /networks/prune``: ``{"NetworksDeleted": [...]}``."""
-    return Request("POST", "/networks/prune", query=tuple(filters_param(filters)))
+    return Request(
+        "POST", "/networks/prune", query=tuple(filters_param(filters)), parse=json_object
+    )
 
 
 __all__ = ["connect", "create", "disconnect", "inspect", "list", "prune", "rm"]

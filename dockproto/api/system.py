@@ -7,7 +7,7 @@ from typing import Any
 
 from .._decode import Content
 from .._models import Version
-from .._request import Expect, Request, filters_param, json_body
+from .._request import Expect, Request, filters_param, json_body, json_object
 
 
 def ping(*, head: bool = False) -> Request:
@@ -22,12 +22,12 @@ def version() -> Request:
 
 def info() -> Request:
     """``GET /info`` as a dict."""
-    return Request("GET", "/info")
+    return Request("GET", "/info", parse=json_object)
 
 
 def df() -> Request:
     """``GET /system/df``: disk usage of images, containers, volumes and build cache."""
-    return Request("GET", "/system/df")
+    return Request("GET", "/system/df", parse=json_object)
 
 
 def _time_param(value: int | float | str | None) -> str | None:
@@ -60,11 +60,18 @@ def events(
 def auth(
     username: str, password: str, serveraddress: str | None = None, email: str | None = None
 ) -> Request:
-    """``POST /auth``: check credentials against a registry."""
+    """``POST /auth``: check credentials against a registry.
+
+    The answer is ``{"Status": ..., "IdentityToken": ...}``, or None when the daemon
+    answers 204 with no body (the spec allows it)."""
     cfg: dict[str, str] = {"username": username, "password": password}
     if serveraddress:
         cfg["serveraddress"] = serveraddress
     if email:
         cfg["email"] = email
     body, headers = json_body(cfg)
-    return Request("POST", "/auth", body=body, headers=headers)
+    return Request("POST", "/auth", body=body, headers=headers, parse=_object_or_none)
+
+
+def _object_or_none(value: Any) -> dict[str, Any] | None:
+    return None if value is None else json_object(value)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._request import Expect, Request, filters_param, flag, json_body, seg
+from .._request import (
+    Expect,
+    Request,
+    filters_param,
+    flag,
+    json_body,
+    json_object,
+    json_objects,
+    seg,
+)
 
 
 def _vid(volume: str) -> str:
@@ -18,7 +27,7 @@ def list(filters: Mapping[str, Any] | None = None) -> Request:
         "GET",
         "/volumes",
         query=tuple(filters_param(filters)),
-        parse=lambda v: [*(v.get("Volumes") or [])],
+        parse=lambda v: json_objects(json_object(v).get("Volumes")),
     )
 
 
@@ -39,12 +48,12 @@ def create(
     if labels:
         cfg["Labels"] = dict(labels)
     body, headers = json_body(cfg)
-    return Request("POST", "/volumes/create", body=body, headers=headers)
+    return Request("POST", "/volumes/create", body=body, headers=headers, parse=json_object)
 
 
 def inspect(name: str) -> Request:
     """``GET /volumes/{name}`` as a dict."""
-    return Request("GET", f"/volumes/{_vid(name)}")
+    return Request("GET", f"/volumes/{_vid(name)}", parse=json_object)
 
 
 def rm(name: str, force: bool = False) -> Request:
@@ -56,4 +65,4 @@ def rm(name: str, force: bool = False) -> Request:
 
 def prune(filters: Mapping[str, Any] | None = None) -> Request:
     """``POST /volumes/prune``: ``{"VolumesDeleted": [...], "SpaceReclaimed": n}``."""
-    return Request("POST", "/volumes/prune", query=tuple(filters_param(filters)))
+    return Request("POST", "/volumes/prune", query=tuple(filters_param(filters)), parse=json_object)
