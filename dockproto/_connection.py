@@ -92,7 +92,7 @@ class Connection:
         self.host = host
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
         self._state = State.IDLE
-        self._request: Request | None = None
+        self._request: Request[Any] | None = None
         self._pending: collections.deque[Any] = collections.deque()
         self._decoder: BodyDecoder | None = None
         self._body = bytearray()
@@ -129,7 +129,7 @@ class Connection:
         return self._state is State.DONE and self._reusable
 
     @property
-    def request(self) -> Request | None:
+    def request(self) -> Request[Any] | None:
         """The request of the current cycle."""
         return self._request
 
@@ -151,7 +151,7 @@ class Connection:
 
     # -- sending ----------------------------------------------------------------
 
-    def send_request(self, request: Request) -> bytes:
+    def send_request(self, request: Request[Any]) -> bytes:
         """The bytes of ``request``'s head (and its whole body, when it has one)."""
         self._check(State.IDLE)
         headers: list[tuple[str, str]] = [("Host", self.host), ("User-Agent", USER_AGENT)]
@@ -333,7 +333,7 @@ class Connection:
         self._state = State.BODY_STREAM
         return resp
 
-    def _stream_content(self, req: Request, resp: Response | None) -> Content:
+    def _stream_content(self, req: Request[Any], resp: Response | None) -> Content:
         """MUX or RAW: from the request (the TTY setting), or a 1.42+ daemon's type."""
         content = req.content if req.content is not None else Content.MUX
         if resp is not None and _api_at_least(resp.header("api-version"), (1, 42)):
@@ -344,7 +344,7 @@ class Connection:
                 return Content.RAW
         return content
 
-    def _hijacked(self, req: Request, event: h11.InformationalResponse) -> Any:
+    def _hijacked(self, req: Request[Any], event: h11.InformationalResponse) -> Any:
         headers = tuple((bytes(k), bytes(v)) for k, v in event.headers)
         head = Response(status_code=101, headers=headers, reason=bytes(event.reason))
         self._response = head
@@ -431,7 +431,7 @@ class Connection:
                 raise self._fail(ProtocolError("the response body was cut off"))
             raise self._fail(ProtocolError(f"unexpected {type(event).__name__}"))
 
-    def _whole_body_event(self, req: Request, resp: Response, body: bytes) -> Any:
+    def _whole_body_event(self, req: Request[Any], resp: Response, body: bytes) -> Any:
         code = resp.status_code
         if code >= 400:
             return ErrorResponse(code, _error_message(body, code), container=req.container)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, make_dataclass
-from typing import Any, TypeVar
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._errors import DockerError, StreamError, error_for_status
 
 E = TypeVar("E")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class _Sentinel:
@@ -75,10 +77,17 @@ class Response:
 
 
 @dataclass(frozen=True, slots=True)
-class Result:
-    """A whole-JSON answer, already turned into its model (see ``Request.parse``)."""
+class Result(Generic[T_co]):
+    """A whole answer, already turned into its model (see ``Request.parse``).
 
-    value: Any
+    The answer to a ``Request[T]`` is a ``Result[T]``; ``Connection.next_event()`` cannot
+    know ``T`` (it gives ``Result[Any]``), the caller who built the request does.
+    """
+
+    value: T_co
+
+    if not TYPE_CHECKING:
+        __class_getitem__ = classmethod(GenericAlias)  # (as ``Request``'s: ``Result[T](v)``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,11 @@ how its answer is decoded (``expect``): a whole JSON value turned into a model
 with the ``Content`` it carries), or an upgrade to a raw bidirectional stream
 (``HIJACK``: attach and exec start).  The API version prefix is added when the request
 is sent, by the ``Connection`` that knows the negotiated version.
+
+``Request[T]`` is generic in ``T``, the type of the ``Result.value`` its answer gives:
+``Request[Version]``, ``Request[list[ContainerSummary]]``, ``Request[dict[str, Any]]``
+for a plain JSON object, ``Request[str]`` for text, ``Request[None]`` for an answer with
+no body and for a streamed or upgraded answer (whose items are events, not a value).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
 from ._decode import Content
@@ -31,13 +37,21 @@ class Expect(enum.Enum):
     HIJACK = "hijack"
 
 
+T_co = TypeVar("T_co", covariant=True)
+
+
 def _identity(value: Any) -> Any:
     return value
 
 
 @dataclass(frozen=True, slots=True)
-class Request:
-    """One HTTP request to the Engine API, and how its answer is decoded."""
+class Request(Generic[T_co]):
+    """One HTTP request to the Engine API, and how its answer is decoded.
+
+    ``parse`` turns the decoded JSON of a ``JSON`` answer (None when the answer has no
+    body: ``EMPTY``, a 204 or a 304) into the ``Result``'s value; a ``TEXT`` answer's
+    value is the body as ``str``, unparsed.  ``T_co`` is that value's type.
+    """
 
     method: str
     path: str
@@ -46,11 +60,17 @@ class Request:
     body: bytes | None = None
     streamed_body: bool = False
     expect: Expect = Expect.JSON
-    parse: Callable[[Any], Any] = _identity
+    parse: Callable[[Any], T_co] = _identity
     content: Content | None = None
     frames: bool = False
     container: bool = False
     versioned: bool = True
+
+    if not TYPE_CHECKING:
+        # ``Request[T](...)`` sets ``__orig_class__`` on the new instance, which a frozen
+        # slotted dataclass refuses with a TypeError that typing's alias does not catch
+        # on some Pythons (3.10, 3.12.1): ``types.GenericAlias`` ignores that refusal.
+        __class_getitem__ = classmethod(GenericAlias)
 
     def target(self, api_version: str | None) -> str:
         """The request target: ``/v1.NN`` (when versioned and known), the path, the query."""

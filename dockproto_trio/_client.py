@@ -90,7 +90,7 @@ class Docker:
     # -- the drive loop's entry points ------------------------------------------
 
     async def _start(
-        self, request: Request, body: AsyncIterable[bytes] | bytes | None = None
+        self, request: Request[Any], body: AsyncIterable[bytes] | bytes | None = None
     ) -> Exchange:
         version = await self.negotiated_version() if request.versioned else None
         exchange = Exchange(self._pool, request)
@@ -98,7 +98,7 @@ class Docker:
         return exchange
 
     async def request(
-        self, request: Request, body: AsyncIterable[bytes] | bytes | None = None
+        self, request: Request[Any], body: AsyncIterable[bytes] | bytes | None = None
     ) -> Any:
         """Run a whole-answer request and return its typed value (errors raise)."""
         async with self._limiter:
@@ -110,7 +110,7 @@ class Docker:
 
     def stream(
         self,
-        request: Request,
+        request: Request[Any],
         body: AsyncIterable[bytes] | bytes | None = None,
         *,
         raise_errors: bool = False,
@@ -120,7 +120,7 @@ class Docker:
         """A streamed answer, opened lazily: ``async for item in docker.stream(req)``."""
         return cls(lambda: self._start(request, body), raise_errors=raise_errors, values=values)
 
-    async def hijack(self, request: Request) -> DockerStream:
+    async def hijack(self, request: Request[Any]) -> DockerStream:
         """Send an upgrade request and hand back the raw stream."""
         exchange = await self._start(request)
         try:

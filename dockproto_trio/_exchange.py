@@ -156,7 +156,7 @@ class Pool:
 class Exchange:
     """One request and its response on one pooled connection."""
 
-    def __init__(self, pool: Pool, request: Request) -> None:
+    def __init__(self, pool: Pool, request: Request[Any]) -> None:
         self.pool = pool
         self.request = request
         self.stream: AnyStream | None = None

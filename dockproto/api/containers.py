@@ -13,7 +13,7 @@ import binascii
 import builtins
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from .._decode import Content
 from .._events import Response
@@ -87,7 +87,7 @@ def list(
     status: Sequence[str] | None = None,
     volume: str | Sequence[str] | None = None,
     label: str | Sequence[str] | Mapping[str, str] | None = None,
-) -> Request:
+) -> Request[builtins.list[ContainerSummary]]:
     """``GET /containers/json`` as ``list[ContainerSummary]``.
 
     ``since``/``before`` and the keyword filters are the OCaml ``list``'s; ``filters``
@@ -129,7 +129,7 @@ def list(
             f["label"] = [label] if isinstance(label, str) else [*label]
     query += filters_param(f)
 
-    def parse(value: Any) -> Any:
+    def parse(value: Any) -> builtins.list[ContainerSummary]:
         return [ContainerSummary.from_json(c, size=size) for c in value or []]
 
     return Request("GET", "/containers/json", query=tuple(query), parse=parse)
@@ -214,7 +214,7 @@ def create(
     stop_signal: str | None = None,
     host_config: Mapping[str, Any] | None = None,
     config: Mapping[str, Any] | None = None,
-) -> Request:
+) -> Request[str]:
     """``POST /containers/create``; the answer is the new container's id.
 
     The parameters are those of the OCaml ``create`` and its ``host`` config, plus
@@ -313,13 +313,13 @@ def create(
 # -- simple operations --------------------------------------------------------------
 
 
-def inspect(container: str, size: bool = False) -> Request:
+def inspect(container: str, size: bool = False) -> Request[dict[str, Any]]:
     """``GET /containers/{id}/json`` as a dict."""
     query = (("size", "true"),) if size else ()
     return Request("GET", _path(container, "/json"), query=query, parse=json_object, container=True)
 
 
-def changes(container: str) -> Request:
+def changes(container: str) -> Request[builtins.list[Change]]:
     """``GET /containers/{id}/changes`` as ``list[Change]`` (``null`` means none)."""
     return Request(
         "GET",
@@ -329,23 +329,23 @@ def changes(container: str) -> Request:
     )
 
 
-def top(container: str, ps_args: str | None = None) -> Request:
+def top(container: str, ps_args: str | None = None) -> Request[dict[str, Any]]:
     """``GET /containers/{id}/top``: ``{"Titles": [...], "Processes": [[...]]}``."""
     query = (("ps_args", ps_args),) if ps_args else ()
     return Request("GET", _path(container, "/top"), query=query, parse=json_object, container=True)
 
 
-def _empty(method: str, path: str, query: tuple[tuple[str, str], ...] = ()) -> Request:
+def _empty(method: str, path: str, query: tuple[tuple[str, str], ...] = ()) -> Request[None]:
     return Request(method, path, query=query, expect=Expect.EMPTY, container=True)
 
 
-def start(container: str, detach_keys: str | None = None) -> Request:
+def start(container: str, detach_keys: str | None = None) -> Request[None]:
     """``POST /containers/{id}/start``; 304 (already started) is not an error."""
     query = (("detachKeys", detach_keys),) if detach_keys else ()
     return _empty("POST", _path(container, "/start"), query)
 
 
-def stop(container: str, wait: int | None = None, signal: int | str | None = None) -> Request:
+def stop(container: str, wait: int | None = None, signal: int | str | None = None) -> Request[None]:
     """``POST /containers/{id}/stop``; ``wait`` seconds before the kill (``t=``)."""
     query: builtins.list[tuple[str, str]] = []
     if non_negative(wait, "wait") is not None:
@@ -355,29 +355,29 @@ def stop(container: str, wait: int | None = None, signal: int | str | None = Non
     return _empty("POST", _path(container, "/stop"), tuple(query))
 
 
-def restart(container: str, wait: int | None = None) -> Request:
+def restart(container: str, wait: int | None = None) -> Request[None]:
     """``POST /containers/{id}/restart``."""
     query = (("t", str(wait)),) if non_negative(wait, "wait") is not None else ()
     return _empty("POST", _path(container, "/restart"), query)
 
 
-def kill(container: str, signal: int | str | None = None) -> Request:
+def kill(container: str, signal: int | str | None = None) -> Request[None]:
     """``POST /containers/{id}/kill``; ``signal`` a number or a name like ``"SIGTERM"``."""
     query = (("signal", signal_value(signal)),) if signal is not None else ()
     return _empty("POST", _path(container, "/kill"), query)
 
 
-def pause(container: str) -> Request:
+def pause(container: str) -> Request[None]:
     """``POST /containers/{id}/pause``."""
     return _empty("POST", _path(container, "/pause"))
 
 
-def unpause(container: str) -> Request:
+def unpause(container: str) -> Request[None]:
     """``POST /containers/{id}/unpause``."""
     return _empty("POST", _path(container, "/unpause"))
 
 
-def wait(container: str, condition: str | None = None) -> Request:
+def wait(container: str, condition: str | None = None) -> Request[int]:
     """``POST /containers/{id}/wait``: the exit code, once the container stops."""
     if condition is not None and condition not in ("not-running", "next-exit", "removed"):
         raise ValueError(f"unknown wait condition {condition!r}")
@@ -391,25 +391,27 @@ def wait(container: str, condition: str | None = None) -> Request:
     )
 
 
-def rm(container: str, volumes: bool = False, force: bool = False, link: bool = False) -> Request:
+def rm(
+    container: str, volumes: bool = False, force: bool = False, link: bool = False
+) -> Request[None]:
     """``DELETE /containers/{id}``."""
     query = (("v", flag(volumes)), ("force", flag(force)), ("link", flag(link)))
     return _empty("DELETE", _path(container), query)
 
 
-def rename(container: str, name: str) -> Request:
+def rename(container: str, name: str) -> Request[None]:
     """``POST /containers/{id}/rename``."""
     return _empty("POST", _path(container, "/rename"), (("name", check_name(name)),))
 
 
-def resize(container: str, height: int, width: int) -> Request:
+def resize(container: str, height: int, width: int) -> Request[None]:
     """``POST /containers/{id}/resize``: the TTY's size in characters."""
     h = non_negative(height, "height")
     w = non_negative(width, "width")
     return _empty("POST", _path(container, "/resize"), (("h", str(h)), ("w", str(w))))
 
 
-def update(container: str, **resources: Any) -> Request:
+def update(container: str, **resources: Any) -> Request[dict[str, Any]]:
     """``POST /containers/{id}/update`` with resource fields (``Memory=...``, ``CpuShares=...``)
 
     Also takes the snake-case names of ``create``: ``memory``, ``memory_swap``,
@@ -447,7 +449,7 @@ def update(container: str, **resources: Any) -> Request:
     )
 
 
-def prune(filters: Mapping[str, Any] | None = None) -> Request:
+def prune(filters: Mapping[str, Any] | None = None) -> Request[dict[str, Any]]:
     """``POST /containers/prune``: ``{"ContainersDeleted": [...], "SpaceReclaimed": n}``."""
     return Request(
         "POST", "/containers/prune", query=tuple(filters_param(filters)), parse=json_object
@@ -469,7 +471,7 @@ def logs(
     *,
     tty: bool = False,
     frames: bool | None = None,
-) -> Request:
+) -> Request[None]:
     """``GET /containers/{id}/logs``: a stream of ``StreamChunk`` (stdout and stderr kept apart).
 
     ``tty`` is the container's TTY setting (a TTY container's log is one raw stream).
@@ -512,7 +514,7 @@ def attach(
     detach_keys: str | None = None,
     *,
     tty: bool = False,
-) -> Request:
+) -> Request[None]:
     """``POST /containers/{id}/attach``, upgraded to a raw stream (``Hijacked``)."""
     query = [
         ("logs", flag(logs)),
@@ -533,7 +535,21 @@ def attach(
     )
 
 
-def stats(container: str, stream: bool = True, one_shot: bool = False) -> Request:
+@overload
+def stats(
+    container: str, stream: Literal[True] = True, one_shot: bool = False
+) -> Request[None]: ...
+@overload
+def stats(
+    container: str, stream: Literal[False], one_shot: bool = False
+) -> Request[dict[str, Any]]: ...
+@overload
+def stats(
+    container: str, stream: bool = True, one_shot: bool = False
+) -> Request[dict[str, Any]] | Request[None]: ...
+def stats(
+    container: str, stream: bool = True, one_shot: bool = False
+) -> Request[dict[str, Any]] | Request[None]:
     """``GET /containers/{id}/stats``: one dict, or a stream of ``JSONMessage`` dicts."""
     query = [("stream", flag(stream))]
     if one_shot:
@@ -554,7 +570,7 @@ def stats(container: str, stream: bool = True, one_shot: bool = False) -> Reques
     )
 
 
-def export(container: str, *, raw: bool = False) -> Request:
+def export(container: str, *, raw: bool = False) -> Request[None]:
     """``GET /containers/{id}/export``: tar items (or ``RawData`` with ``raw``)."""
     return Request(
         "GET",
@@ -571,7 +587,7 @@ def _archive_path(path: str) -> str:
     return path
 
 
-def get_archive(container: str, path: str, *, raw: bool = False) -> Request:
+def get_archive(container: str, path: str, *, raw: bool = False) -> Request[None]:
     """``GET /containers/{id}/archive?path=``: tar items; the head carries the path stat."""
     return Request(
         "GET",
@@ -583,7 +599,7 @@ def get_archive(container: str, path: str, *, raw: bool = False) -> Request:
     )
 
 
-def stat_archive(container: str, path: str) -> Request:
+def stat_archive(container: str, path: str) -> Request[None]:
     """``HEAD /containers/{id}/archive?path=``; decode the head with ``path_stat``."""
     return Request(
         "HEAD",
@@ -614,7 +630,7 @@ def put_archive(
     *,
     no_overwrite_dir_non_dir: bool = False,
     copy_uid_gid: bool = False,
-) -> Request:
+) -> Request[None]:
     """``PUT /containers/{id}/archive?path=``: send the tar with ``send_body``/``end_body``."""
     query = [("path", _archive_path(path))]
     if no_overwrite_dir_non_dir:
@@ -641,7 +657,7 @@ def commit(
     changes: Sequence[str] | None = None,
     pause: bool = True,
     config: Mapping[str, Any] | None = None,
-) -> Request:
+) -> Request[dict[str, Any]]:
     """``POST /commit``: a new image from the container's filesystem; ``{"Id": ...}``."""
     query = [("container", _cid(container)), ("pause", flag(pause))]
     if repo:

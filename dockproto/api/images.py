@@ -41,7 +41,7 @@ def auth_header(auth: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
 
 def list(
     all: bool = False, filters: Mapping[str, Any] | None = None, digests: bool = False
-) -> Request:
+) -> Request[builtins.list[ImageSummary]]:
     """``GET /images/json`` as ``list[ImageSummary]``."""
     query: builtins.list[tuple[str, str]] = []
     if all:
@@ -62,7 +62,7 @@ def _progress(
     query: builtins.list[tuple[str, str]],
     headers: tuple[tuple[str, str], ...] = (),
     streamed: bool = False,
-) -> Request:
+) -> Request[None]:
     return Request(
         "POST",
         path,
@@ -83,7 +83,7 @@ def create(
     tag: str | None = None,
     changes: Sequence[str] | None = None,
     message: str | None = None,
-) -> Request:
+) -> Request[None]:
     """``POST /images/create`` from one of the OCaml sources: pull, import from a URL, or
     import from a body (sent afterwards with ``send_body``/``end_body``).
 
@@ -130,7 +130,7 @@ def pull(
     tag: str | None = None,
     platform: str | None = None,
     auth: Mapping[str, Any] | None = None,
-) -> Request:
+) -> Request[None]:
     """Pull ``name`` (``name:tag`` or ``tag=``): progress ``JSONMessage``s."""
     return create(FromImage(name, None, tag), platform=platform, auth=auth)
 
@@ -141,7 +141,7 @@ def import_(
     changes: Sequence[str] | None = None,
     message: str | None = None,
     platform: str | None = None,
-) -> Request:
+) -> Request[None]:
     """Import a root filesystem tar sent as the streamed body (``fromSrc=-``); ``repo`` and
     ``tag`` as in ``create`` (sent as ``repo=name:tag``)."""
     return create(
@@ -149,17 +149,17 @@ def import_(
     )
 
 
-def inspect(name: str) -> Request:
+def inspect(name: str) -> Request[dict[str, Any]]:
     """``GET /images/{name}/json`` as a dict."""
     return Request("GET", f"/images/{image_seg(name)}/json", parse=json_object)
 
 
-def history(name: str) -> Request:
+def history(name: str) -> Request[builtins.list[dict[str, Any]]]:
     """``GET /images/{name}/history``: a list of dicts (Id, Created, CreatedBy, ...)."""
     return Request("GET", f"/images/{image_seg(name)}/history", parse=json_objects)
 
 
-def tag(name: str, repo: str, tag: str | None = None) -> Request:
+def tag(name: str, repo: str, tag: str | None = None) -> Request[None]:
     """``POST /images/{name}/tag``."""
     query = [("repo", check_image(repo))]
     if tag:
@@ -169,7 +169,9 @@ def tag(name: str, repo: str, tag: str | None = None) -> Request:
     )
 
 
-def rm(name: str, force: bool = False, noprune: bool = False) -> Request:
+def rm(
+    name: str, force: bool = False, noprune: bool = False
+) -> Request[builtins.list[dict[str, Any]]]:
     """``DELETE /images/{name}``: a list of ``{"Untagged"|"Deleted": ...}``."""
     return Request(
         "DELETE",
@@ -179,7 +181,7 @@ def rm(name: str, force: bool = False, noprune: bool = False) -> Request:
     )
 
 
-def push(name: str, tag: str | None = None, auth: Mapping[str, Any] | None = None) -> Request:
+def push(name: str, tag: str | None = None, auth: Mapping[str, Any] | None = None) -> Request[None]:
     """``POST /images/{name}/push``: progress ``JSONMessage``s."""
     query = [("tag", tag)] if tag else []
     return _progress(
@@ -189,7 +191,7 @@ def push(name: str, tag: str | None = None, auth: Mapping[str, Any] | None = Non
 
 def search(
     term: str, limit: int | None = None, filters: Mapping[str, Any] | None = None
-) -> Request:
+) -> Request[builtins.list[dict[str, Any]]]:
     """``GET /images/search``: a list of dicts (name, description, star_count, ...)."""
     if not term:
         raise ValueError("search needs a term")
@@ -200,12 +202,12 @@ def search(
     return Request("GET", "/images/search", query=tuple(query), parse=json_objects)
 
 
-def prune(filters: Mapping[str, Any] | None = None) -> Request:
+def prune(filters: Mapping[str, Any] | None = None) -> Request[dict[str, Any]]:
     """``POST /images/prune``: ``{"ImagesDeleted": [...], "SpaceReclaimed": n}``."""
     return Request("POST", "/images/prune", query=tuple(filters_param(filters)), parse=json_object)
 
 
-def save(names: str | Sequence[str], *, raw: bool = False) -> Request:
+def save(names: str | Sequence[str], *, raw: bool = False) -> Request[None]:
     """``GET /images/get?names=``: a ``docker save`` tar as tar items (or ``RawData``)."""
     items = [names] if isinstance(names, str) else [*names]
     if not items:
@@ -219,7 +221,7 @@ def save(names: str | Sequence[str], *, raw: bool = False) -> Request:
     )
 
 
-def load(quiet: bool = False) -> Request:
+def load(quiet: bool = False) -> Request[None]:
     """``POST /images/load``: send the tar with ``send_body``/``end_body``; progress back."""
     return _progress(
         "/images/load",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +22,7 @@ def _vid(volume: str) -> str:
     return seg(volume, "volume name")
 
 
-def list(filters: Mapping[str, Any] | None = None) -> Request:
+def list(filters: Mapping[str, Any] | None = None) -> Request[builtins.list[dict[str, Any]]]:
     """``GET /volumes``: the list of volume dicts (the ``Volumes`` field)."""
     return Request(
         "GET",
@@ -36,7 +37,7 @@ def create(
     driver: str | None = None,
     driver_opts: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
-) -> Request:
+) -> Request[dict[str, Any]]:
     """``POST /volumes/create``: the volume's dict."""
     cfg: dict[str, Any] = {}
     if name is not None:
@@ -51,18 +52,18 @@ def create(
     return Request("POST", "/volumes/create", body=body, headers=headers, parse=json_object)
 
 
-def inspect(name: str) -> Request:
+def inspect(name: str) -> Request[dict[str, Any]]:
     """``GET /volumes/{name}`` as a dict."""
     return Request("GET", f"/volumes/{_vid(name)}", parse=json_object)
 
 
-def rm(name: str, force: bool = False) -> Request:
+def rm(name: str, force: bool = False) -> Request[None]:
     """``DELETE /volumes/{name}``."""
     return Request(
         "DELETE", f"/volumes/{_vid(name)}", query=(("force", flag(force)),), expect=Expect.EMPTY
     )
 
 
-def prune(filters: Mapping[str, Any] | None = None) -> Request:
+def prune(filters: Mapping[str, Any] | None = None) -> Request[dict[str, Any]]:
     """``POST /volumes/prune``: ``{"VolumesDeleted": [...], "SpaceReclaimed": n}``."""
     return Request("POST", "/volumes/prune", query=tuple(filters_param(filters)), parse=json_object)
