@@ -43,6 +43,7 @@ from ._events import (
     Result,
 )
 from ._request import Expect, Request
+from ._since import check_min_api
 
 USER_AGENT = "dockproto/0.1"
 
@@ -153,8 +154,17 @@ class Connection:
     # -- sending ----------------------------------------------------------------
 
     def send_request(self, request: Request[Any]) -> bytes:
-        """The bytes of ``request``'s head (and its whole body, when it has one)."""
+        """The bytes of ``request``'s head (and its whole body, when it has one).
+
+        Raises:
+            ValueError: the request sends a parameter or field that the connection's
+                ``api_version`` does not have yet (``request.min_api``), naming the
+                version it needs; or h11 refuses it.  Nothing is sent, the connection
+                stays idle.
+        """
         self._check(State.IDLE)
+        if request.min_api and self.api_version:
+            check_min_api(request.min_api, self.api_version)
         headers: list[tuple[str, str]] = [("Host", self.host), ("User-Agent", USER_AGENT)]
         headers.extend(request.headers)
         if request.expect is Expect.HIJACK:

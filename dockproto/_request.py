@@ -51,6 +51,10 @@ class Request(Generic[T_co]):
     ``parse`` turns the decoded JSON of a ``JSON`` answer (None when the answer has no
     body: ``EMPTY``, a 204 or a 304) into the ``Result``'s value; a ``TEXT`` answer's
     value is the body as ``str``, unparsed.  ``T_co`` is that value's type.
+
+    ``min_api`` names what the request sends that only a later API version has, as
+    ``(what, version)`` pairs (``("containers.stop(signal=...)", "1.42")``); a
+    ``Connection`` that speaks an older version refuses to send it (see ``_since``).
     """
 
     method: str
@@ -65,6 +69,7 @@ class Request(Generic[T_co]):
     frames: bool = False
     container: bool = False
     versioned: bool = True
+    min_api: tuple[tuple[str, str], ...] = ()
 
     if not TYPE_CHECKING:
         # ``Request[T](...)`` sets ``__orig_class__`` on the new instance, which a frozen

@@ -30,6 +30,7 @@ from .._request import (
     non_negative,
     seg,
 )
+from .._since import CONTAINER_CONFIG, CREATE_BODY, UPDATE_BODY, MinApi, body_fields, parameter
 
 # Linux signal numbers, as the daemon's host knows them (it parses names itself too).
 SIGNALS = {
@@ -222,7 +223,9 @@ def create(
     ``(host_ip, port)`` pair, a list of them, or None to expose only) and
     ``exposed_ports``.  ``networking=False`` (the OCaml default) creates the container
     without a network; ``network_mode`` or ``networking=True`` gives it one.
-    ``host_config`` and ``config`` are merged last, for fields not named here.
+    ``host_config`` and ``config`` are merged last, for fields not named here; those a
+    later API version added (``HostConfig.Annotations``, 1.43...: ``dockproto._since``)
+    are refused when the connection speaks an older one.
     """
     if not isinstance(image, str) or not image:
         raise ValueError("image must be a non-empty string")
@@ -307,6 +310,7 @@ def create(
         body=body,
         headers=headers,
         parse=lambda v: str(v["Id"]),
+        min_api=body_fields("containers.create", cfg, CREATE_BODY),
     )
 
 
@@ -335,8 +339,10 @@ def top(container: str, ps_args: str | None = None) -> Request[dict[str, Any]]:
     return Request("GET", _path(container, "/top"), query=query, parse=json_object, container=True)
 
 
-def _empty(method: str, path: str, query: tuple[tuple[str, str], ...] = ()) -> Request[None]:
-    return Request(method, path, query=query, expect=Expect.EMPTY, container=True)
+def _empty(
+    method: str, path: str, query: tuple[tuple[str, str], ...] = (), min_api: MinApi = ()
+) -> Request[None]:
+    return Request(method, path, query=query, expect=Expect.EMPTY, container=True, min_api=min_api)
 
 
 def start(container: str, detach_keys: str | None = None) -> Request[None]:
@@ -345,20 +351,32 @@ def start(container: str, detach_keys: str | None = None) -> Request[None]:
     return _empty("POST", _path(container, "/start"), query)
 
 
-def stop(container: str, wait: int | None = None, signal: int | str | None = None) -> Request[None]:
-    """``POST /containers/{id}/stop``; ``wait`` seconds before the kill (``t=``)."""
+def _stop_query(
+    op: str, wait: int | None, signal: int | str | None
+) -> tuple[tuple[tuple[str, str], ...], MinApi]:
     query: builtins.list[tuple[str, str]] = []
     if non_negative(wait, "wait") is not None:
         query.append(("t", str(wait)))
-    if signal is not None:
-        query.append(("signal", signal_value(signal)))
-    return _empty("POST", _path(container, "/stop"), tuple(query))
+    if signal is None:
+        return tuple(query), ()
+    query.append(("signal", signal_value(signal)))
+    return tuple(query), (parameter(f"containers.{op}(signal=...)"),)
 
 
-def restart(container: str, wait: int | None = None) -> Request[None]:
-    """``POST /containers/{id}/restart``."""
-    query = (("t", str(wait)),) if non_negative(wait, "wait") is not None else ()
-    return _empty("POST", _path(container, "/restart"), query)
+def stop(container: str, wait: int | None = None, signal: int | str | None = None) -> Request[None]:
+    """``POST /containers/{id}/stop``; ``wait`` seconds before the kill (``t=``).
+
+    ``signal`` (API 1.42) overrides the container's stop signal."""
+    query, min_api = _stop_query("stop", wait, signal)
+    return _empty("POST", _path(container, "/stop"), query, min_api)
+
+
+def restart(
+    container: str, wait: int | None = None, signal: int | str | None = None
+) -> Request[None]:
+    """``POST /containers/{id}/restart``; ``wait`` and ``signal`` (API 1.42) as in ``stop``."""
+    query, min_api = _stop_query("restart", wait, signal)
+    return _empty("POST", _path(container, "/restart"), query, min_api)
 
 
 def kill(container: str, signal: int | str | None = None) -> Request[None]:
@@ -446,6 +464,7 @@ def update(container: str, **resources: Any) -> Request[dict[str, Any]]:
         headers=headers,
         parse=json_object,
         container=True,
+        min_api=body_fields("containers.update", body_json, UPDATE_BODY),
     )
 
 
@@ -667,7 +686,8 @@ def commit(
             query.append((key, val))
     for c in changes or ():
         query.append(("changes", c))
-    body, headers = json_body(dict(config or {}))
+    cfg = dict(config or {})
+    body, headers = json_body(cfg)
     return Request(
         "POST",
         "/commit",
@@ -676,4 +696,5 @@ def commit(
         headers=headers,
         parse=json_object,
         container=True,
+        min_api=body_fields("containers.commit", cfg, CONTAINER_CONFIG),
     )

@@ -29,6 +29,7 @@ from .._request import (
     non_negative,
     with_tag,
 )
+from .._since import parameter
 
 
 def auth_header(auth: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
@@ -40,20 +41,29 @@ def auth_header(auth: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
 
 
 def list(
-    all: bool = False, filters: Mapping[str, Any] | None = None, digests: bool = False
+    all: bool = False,
+    filters: Mapping[str, Any] | None = None,
+    digests: bool = False,
+    shared_size: bool = False,
 ) -> Request[builtins.list[ImageSummary]]:
-    """``GET /images/json`` as ``list[ImageSummary]``."""
+    """``GET /images/json`` as ``list[ImageSummary]``.
+
+    ``shared_size`` (API 1.42) has the daemon compute each image's ``SharedSize`` (in
+    ``ImageSummary.raw``)."""
     query: builtins.list[tuple[str, str]] = []
     if all:
         query.append(("all", "true"))
     if digests:
         query.append(("digests", "true"))
+    if shared_size:
+        query.append(("shared-size", "true"))
     query += filters_param(filters)
     return Request(
         "GET",
         "/images/json",
         query=tuple(query),
         parse=lambda v: [ImageSummary.from_json(i) for i in v or []],
+        min_api=(parameter("images.list(shared_size=True)"),) if shared_size else (),
     )
 
 
