@@ -37,11 +37,13 @@ from ._events import (
     ConnectionClosed,
     EndOfMessage,
     ErrorResponse,
+    Event,
     Hijacked,
     Response,
     Result,
 )
 from ._request import Expect, Request
+from ._since import check_min_api
 
 USER_AGENT = "dockproto/0.1"
 
@@ -92,8 +94,8 @@ class Connection:
         self.host = host
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
         self._state = State.IDLE
-        self._request: Request | None = None
-        self._pending: collections.deque[Any] = collections.deque()
+        self._request: Request[Any] | None = None
+        self._pending: collections.deque[Event] = collections.deque()
         self._decoder: BodyDecoder | None = None
         self._body = bytearray()
         self._response: Response | None = None
@@ -129,7 +131,7 @@ class Connection:
         return self._state is State.DONE and self._reusable
 
     @property
-    def request(self) -> Request | None:
+    def request(self) -> Request[Any] | None:
         """The request of the current cycle."""
         return self._request
 
@@ -151,9 +153,18 @@ class Connection:
 
     # -- sending ----------------------------------------------------------------
 
-    def send_request(self, request: Request) -> bytes:
-        """The bytes of ``request``'s head (and its whole body, when it has one)."""
+    def send_request(self, request: Request[Any]) -> bytes:
+        """The bytes of ``request``'s head (and its whole body, when it has one).
+
+        Raises:
+            ValueError: the request sends a parameter or field that the connection's
+                ``api_version`` does not have yet (``request.min_api``), naming the
+                version it needs; or h11 refuses it.  Nothing is sent, the connection
+                stays idle.
+        """
         self._check(State.IDLE)
+        if request.min_api and self.api_version:
+            check_min_api(request.min_api, self.api_version)
         headers: list[tuple[str, str]] = [("Host", self.host), ("User-Agent", USER_AGENT)]
         headers.extend(request.headers)
         if request.expect is Expect.HIJACK:
@@ -233,8 +244,10 @@ class Connection:
             self._pending.extend(exc.events)
             self._error = exc
 
-    def next_event(self) -> Any:
-        """The next event, or ``NEED_DATA``.  Raises ``ProtocolError`` on bad bytes."""
+    def next_event(self) -> Event | type[NEED_DATA]:
+        """The next event, or ``NEED_DATA``.  Raises ``ProtocolError`` on bad bytes.
+
+        ``if event is NEED_DATA`` narrows the result to ``Event`` (and the other way)."""
         if self._pending:
             return self._pending.popleft()
         if self._error is not None:
@@ -252,7 +265,7 @@ class Connection:
             raise RuntimeError(f"no more events in state {state.value}: start the next cycle")
         raise RuntimeError("send a request first")
 
-    def next_events(self) -> list[Any]:
+    def next_events(self) -> list[Event | type[NEED_DATA]]:
         """``next_event()`` and every event already decoded after it, as one list.
 
         ``[NEED_DATA]`` when there is none yet.  The list holds exactly what as many
@@ -264,7 +277,7 @@ class Connection:
         pending = self._pending
         if not pending or event is NEED_DATA:
             return [event]
-        events = [event, *pending]
+        events: list[Event | type[NEED_DATA]] = [event, *pending]
         pending.clear()
         return events
 
@@ -282,7 +295,7 @@ class Connection:
                 raise self._fail(ProtocolError(msg)) from None
             raise self._fail(ProtocolError(f"malformed response: {exc}")) from None
 
-    def _next_head(self) -> Any:
+    def _next_head(self) -> Event | type[NEED_DATA]:
         req = self._request
         assert req is not None
         event = self._h11_event()
@@ -333,7 +346,7 @@ class Connection:
         self._state = State.BODY_STREAM
         return resp
 
-    def _stream_content(self, req: Request, resp: Response | None) -> Content:
+    def _stream_content(self, req: Request[Any], resp: Response | None) -> Content:
         """MUX or RAW: from the request (the TTY setting), or a 1.42+ daemon's type."""
         content = req.content if req.content is not None else Content.MUX
         if resp is not None and _api_at_least(resp.header("api-version"), (1, 42)):
@@ -344,7 +357,7 @@ class Connection:
                 return Content.RAW
         return content
 
-    def _hijacked(self, req: Request, event: h11.InformationalResponse) -> Any:
+    def _hijacked(self, req: Request[Any], event: h11.InformationalResponse) -> Hijacked:
         headers = tuple((bytes(k), bytes(v)) for k, v in event.headers)
         head = Response(status_code=101, headers=headers, reason=bytes(event.reason))
         self._response = head
@@ -378,7 +391,7 @@ class Connection:
         self._start_decoder(decoder)
         return decoder
 
-    def _next_stream(self) -> Any:
+    def _next_stream(self) -> Event | type[NEED_DATA]:
         dec = self._decoder if self._decoder is not None else self._make_decoder()
         if self._pending:
             return self._pending.popleft()
@@ -396,7 +409,7 @@ class Connection:
             return self._pending.popleft()
         return self._finish_stream(dec)
 
-    def _finish_stream(self, dec: BodyDecoder) -> Any:
+    def _finish_stream(self, dec: BodyDecoder) -> ConnectionClosed | EndOfMessage:
         self._leftover = dec.unused
         if self._state is State.HIJACKED:
             self._state = State.CLOSED
@@ -406,7 +419,7 @@ class Connection:
             self._reusable = False
         return EndOfMessage()
 
-    def _next_h11_body(self) -> Any:
+    def _next_h11_body(self) -> Event | type[NEED_DATA]:
         req, resp = self._request, self._response
         assert req is not None and resp is not None
         while True:
@@ -431,7 +444,9 @@ class Connection:
                 raise self._fail(ProtocolError("the response body was cut off"))
             raise self._fail(ProtocolError(f"unexpected {type(event).__name__}"))
 
-    def _whole_body_event(self, req: Request, resp: Response, body: bytes) -> Any:
+    def _whole_body_event(
+        self, req: Request[Any], resp: Response, body: bytes
+    ) -> Result[Any] | ErrorResponse:
         code = resp.status_code
         if code >= 400:
             return ErrorResponse(code, _error_message(body, code), container=req.container)

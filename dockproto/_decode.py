@@ -33,6 +33,7 @@ from ._errors import ProtocolError
 from ._events import (
     EndOfArchive,
     StreamChunk,
+    StreamItem,
     StreamKind,
     TarData,
     _json_message,
@@ -441,7 +442,7 @@ class BodyDecoder:
         """Bytes fed after the end of the body (the next response's, on keep-alive)."""
         return bytes(self._unused)
 
-    def feed(self, data: bytes | bytearray | memoryview) -> list[object]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[StreamItem]:
         """Decode ``data``; returns the events it completes, in order.
 
         Raises:
@@ -457,7 +458,7 @@ class BodyDecoder:
         mv = memoryview(data)
         if mv.format != "B" or mv.ndim != 1:
             mv = mv.cast("B")
-        events: list[object] = []
+        events: list[Any] = []  # (the sinks fill it with StreamItems)
         core, sink, step = self._core, self._sink, self._max_call
         n, pos = len(mv), 0
         try:
@@ -483,14 +484,14 @@ class BodyDecoder:
             raise
         return events
 
-    def _fail(self, exc: ProtocolError, events: list[object]) -> None:
+    def _fail(self, exc: ProtocolError, events: list[Any]) -> None:
         # Good bytes before the fault are not lost: whole runs (and tar data) decoded so
         # far ride on the exception; a frame or line cut by the fault is not an event.
         self._sink.end_feed(events)
         exc.events = events
         self._exc = exc
 
-    def feed_eof(self) -> list[object]:
+    def feed_eof(self) -> list[StreamItem]:
         """The peer closed the connection: flush, and check the body was complete.
 
         Raises:
@@ -500,7 +501,7 @@ class BodyDecoder:
             raise ProtocolError(self._exc.message, self._exc.offset)
         if self._done:
             return []
-        events: list[object] = []
+        events: list[Any] = []
         try:
             code = self._core.eof()
             if code:

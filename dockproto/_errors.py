@@ -19,6 +19,11 @@ loop: ``DockerConnectionError`` (the daemon could not be reached: nothing was se
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._events import StreamItem
+
 
 class DockerError(Exception):
     """The daemon answered with an error status; ``message`` is the daemon's own text."""
@@ -60,7 +65,7 @@ class ProtocolError(Exception):
         self.message = message
         self.offset = offset
         # What a decoder had decoded before the fault, so that nothing before it is lost.
-        self.events: list[object] = []
+        self.events: list[StreamItem] = []
 
 
 class StreamError(DockerError):

@@ -5,6 +5,10 @@ an error status goes ``Response`` -> ``ErrorResponse`` -> ``EndOfMessage``.  A s
 body goes ``Response`` -> items (``StreamChunk``, ``JSONMessage``, ``TarMember``/``TarData``/
 ``EndOfArchive``, or ``RawData``) -> ``EndOfMessage``.  An upgrade (attach, exec start) goes
 ``Hijacked`` -> ``StreamChunk``... -> ``ConnectionClosed`` once the daemon closes.
+
+``Event`` is the union of them all, and ``next_event()`` returns ``Event | type[NEED_DATA]``:
+``NEED_DATA`` is a class used as a value, as h11's is, so that ``if event is NEED_DATA``
+narrows the type on both branches.
 """
 
 from __future__ import annotations
@@ -12,25 +16,32 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, make_dataclass
-from typing import Any, TypeVar
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeAlias, TypeVar, final
 
 from ._errors import DockerError, StreamError, error_for_status
 
 E = TypeVar("E")
+T_co = TypeVar("T_co", covariant=True)
 
 
-class _Sentinel:
-    __slots__ = ("_name",)
+class _SentinelType(type):
+    """The type of a sentinel class: it reads as its name and makes no instances."""
 
-    def __init__(self, name: str) -> None:
-        self._name = name
+    def __repr__(cls) -> str:
+        return cls.__name__
 
-    def __repr__(self) -> str:
-        return self._name
+    def __call__(cls, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{cls.__name__} is a sentinel: compare with `is`, do not call it")
 
 
-NEED_DATA: Any = _Sentinel("NEED_DATA")
-"""``next_event()`` needs more bytes: call ``receive_data()``."""
+@final
+class NEED_DATA(metaclass=_SentinelType):
+    """``next_event()`` needs more bytes: call ``receive_data()``.
+
+    The class itself is the value (``event is NEED_DATA``); its type is
+    ``type[NEED_DATA]``, and being final, ``is`` and ``is not`` narrow on it.
+    """
 
 
 class StreamKind(enum.IntEnum):
@@ -75,10 +86,17 @@ class Response:
 
 
 @dataclass(frozen=True, slots=True)
-class Result:
-    """A whole-JSON answer, already turned into its model (see ``Request.parse``)."""
+class Result(Generic[T_co]):
+    """A whole answer, already turned into its model (see ``Request.parse``).
 
-    value: Any
+    The answer to a ``Request[T]`` is a ``Result[T]``; ``Connection.next_event()`` cannot
+    know ``T`` (it gives ``Result[Any]``), the caller who built the request does.
+    """
+
+    value: T_co
+
+    if not TYPE_CHECKING:
+        __class_getitem__ = classmethod(GenericAlias)  # (as ``Request``'s: ``Result[T](v)``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +289,26 @@ class ConnectionClosed:
     """The peer closed the connection (after a hijack, the normal end of the stream)."""
 
 
+StreamItem: TypeAlias = StreamChunk | RawData | JSONMessage | TarMember | TarData | EndOfArchive
+"""What the stream decoders emit (the items of a streamed or upgraded body)."""
+
+if TYPE_CHECKING:
+    Event: TypeAlias = (
+        Response
+        | Result[Any]
+        | ErrorResponse
+        | EndOfMessage
+        | Hijacked
+        | ConnectionClosed
+        | StreamItem
+    )
+else:  # the same with a bare ``Result``: ``isinstance(x, Event)`` works at run time
+    Event = (
+        Response | Result | ErrorResponse | EndOfMessage | Hijacked | ConnectionClosed | StreamItem
+    )
+"""Every event ``Connection.next_event()`` returns (besides ``NEED_DATA``)."""
+
+
 __all__ = [
     "NEED_DATA",
     "ConnectionClosed",
@@ -278,6 +316,7 @@ __all__ = [
     "EndOfArchive",
     "EndOfMessage",
     "ErrorResponse",
+    "Event",
     "Hijacked",
     "JSONMessage",
     "RawData",

@@ -6,6 +6,11 @@ how its answer is decoded (``expect``): a whole JSON value turned into a model
 with the ``Content`` it carries), or an upgrade to a raw bidirectional stream
 (``HIJACK``: attach and exec start).  The API version prefix is added when the request
 is sent, by the ``Connection`` that knows the negotiated version.
+
+``Request[T]`` is generic in ``T``, the type of the ``Result.value`` its answer gives:
+``Request[Version]``, ``Request[list[ContainerSummary]]``, ``Request[dict[str, Any]]``
+for a plain JSON object, ``Request[str]`` for text, ``Request[None]`` for an answer with
+no body and for a streamed or upgraded answer (whose items are events, not a value).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
 from ._decode import Content
@@ -31,13 +37,25 @@ class Expect(enum.Enum):
     HIJACK = "hijack"
 
 
+T_co = TypeVar("T_co", covariant=True)
+
+
 def _identity(value: Any) -> Any:
     return value
 
 
 @dataclass(frozen=True, slots=True)
-class Request:
-    """One HTTP request to the Engine API, and how its answer is decoded."""
+class Request(Generic[T_co]):
+    """One HTTP request to the Engine API, and how its answer is decoded.
+
+    ``parse`` turns the decoded JSON of a ``JSON`` answer (None when the answer has no
+    body: ``EMPTY``, a 204 or a 304) into the ``Result``'s value; a ``TEXT`` answer's
+    value is the body as ``str``, unparsed.  ``T_co`` is that value's type.
+
+    ``min_api`` names what the request sends that only a later API version has, as
+    ``(what, version)`` pairs (``("containers.stop(signal=...)", "1.42")``); a
+    ``Connection`` that speaks an older version refuses to send it (see ``_since``).
+    """
 
     method: str
     path: str
@@ -46,11 +64,18 @@ class Request:
     body: bytes | None = None
     streamed_body: bool = False
     expect: Expect = Expect.JSON
-    parse: Callable[[Any], Any] = _identity
+    parse: Callable[[Any], T_co] = _identity
     content: Content | None = None
     frames: bool = False
     container: bool = False
     versioned: bool = True
+    min_api: tuple[tuple[str, str], ...] = ()
+
+    if not TYPE_CHECKING:
+        # ``Request[T](...)`` sets ``__orig_class__`` on the new instance, which a frozen
+        # slotted dataclass refuses with a TypeError that typing's alias does not catch
+        # on some Pythons (3.10, 3.12.1): ``types.GenericAlias`` ignores that refusal.
+        __class_getitem__ = classmethod(GenericAlias)
 
     def target(self, api_version: str | None) -> str:
         """The request target: ``/v1.NN`` (when versioned and known), the path, the query."""
@@ -149,6 +174,43 @@ def _filter_value(v: Any) -> str:
     if isinstance(v, (str, int)):
         return str(v)
     raise ValueError(f"filter values are strings or ints, not {v!r}")
+
+
+# -- answer shapes ---------------------------------------------------------------------
+# ``parse`` functions for answers that stay plain JSON: they check the shape the builder
+# promises, so that ``Result.value`` is what the request's type says.  A ``TypeError``
+# here reaches the caller as a ``ProtocolError`` ("unexpected JSON shape").
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    """The answer as a JSON object (a ``TypeError`` for anything else, ``null`` too)."""
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, not {_json_kind(value)}")
+    return value
+
+
+def json_objects(value: Any) -> list[dict[str, Any]]:
+    """The answer as an array of JSON objects; ``null`` (or no body) is an empty list."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"expected a JSON array, not {_json_kind(value)}")
+    for item in value:
+        if not isinstance(item, dict):
+            raise TypeError(f"expected an array of JSON objects, not of {_json_kind(item)}")
+    return value
 
 
 def non_negative(value: int | None, what: str) -> int | None:

@@ -3,14 +3,24 @@
 
 from __future__ import annotations
 
-import builtins  # noqa: F401
+import builtins
 import os
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence  # noqa: F401
 from typing import TYPE_CHECKING, Any
 
 from .. import api
 from .._events import StreamChunk
-from .._models import Bind, ExecResult, FromBody, FromImage, ImageSource
+from .._models import (
+    Bind,
+    Change,
+    ContainerSummary,
+    ExecInspect,
+    ExecResult,
+    FromBody,
+    FromImage,
+    ImageSource,
+    ImageSummary,
+)
 from .aio import DockerStream, EventStream, Exchange, ExecStream, StreamContext, TarStream
 
 if TYPE_CHECKING:
@@ -40,7 +50,7 @@ class Containers(_Area):
         status: Sequence[str] | None = None,
         volume: str | Sequence[str] | None = None,
         label: str | Sequence[str] | Mapping[str, str] | None = None,
-    ) -> Any:
+    ) -> builtins.list[ContainerSummary]:
         """``GET /containers/json`` as ``list[ContainerSummary]``."""
         return await self._docker.request(
             api.containers.list(
@@ -94,7 +104,7 @@ class Containers(_Area):
         stop_signal: str | None = None,
         host_config: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> str:
         """``POST /containers/create``; the answer is the new container's id."""
         cid = await self._docker.request(
             api.containers.create(
@@ -135,68 +145,71 @@ class Containers(_Area):
         self._docker.remember_tty(cid, tty)
         return cid
 
-    async def inspect(self, container: str, size: bool = False) -> Any:
+    async def inspect(self, container: str, size: bool = False) -> dict[str, Any]:
         """``GET /containers/{id}/json`` as a dict."""
         return await self._docker.request(api.containers.inspect(container, size))
 
-    async def changes(self, container: str) -> Any:
+    async def changes(self, container: str) -> builtins.list[Change]:
         """``GET /containers/{id}/changes`` as ``list[Change]`` (``null`` means none)."""
         return await self._docker.request(api.containers.changes(container))
 
-    async def top(self, container: str, ps_args: str | None = None) -> Any:
+    async def top(self, container: str, ps_args: str | None = None) -> dict[str, Any]:
         """``GET /containers/{id}/top``: ``{"Titles": [...], "Processes": [[...]]}``."""
         return await self._docker.request(api.containers.top(container, ps_args))
 
-    async def start(self, container: str, detach_keys: str | None = None) -> Any:
+    async def start(self, container: str, detach_keys: str | None = None) -> None:
         """``POST /containers/{id}/start``; 304 (already started) is not an error."""
         return await self._docker.request(api.containers.start(container, detach_keys))
 
     async def stop(
         self, container: str, wait: int | None = None, signal: int | str | None = None
-    ) -> Any:
+    ) -> None:
         """``POST /containers/{id}/stop``; ``wait`` seconds before the kill (``t=``)."""
         return await self._docker.request(api.containers.stop(container, wait, signal))
 
-    async def restart(self, container: str, wait: int | None = None) -> Any:
-        """``POST /containers/{id}/restart``."""
-        return await self._docker.request(api.containers.restart(container, wait))
+    async def restart(
+        self, container: str, wait: int | None = None, signal: int | str | None = None
+    ) -> None:
+        """``POST /containers/{id}/restart``; ``wait`` and ``signal`` (API 1.42) as in
+        ``stop``."""
+        return await self._docker.request(api.containers.restart(container, wait, signal))
 
-    async def kill(self, container: str, signal: int | str | None = None) -> Any:
+    async def kill(self, container: str, signal: int | str | None = None) -> None:
         """``POST /containers/{id}/kill``; ``signal`` a number or a name like ``"SIGTERM"``."""
         return await self._docker.request(api.containers.kill(container, signal))
 
-    async def pause(self, container: str) -> Any:
+    async def pause(self, container: str) -> None:
         """``POST /containers/{id}/pause``."""
         return await self._docker.request(api.containers.pause(container))
 
-    async def unpause(self, container: str) -> Any:
+    async def unpause(self, container: str) -> None:
         """``POST /containers/{id}/unpause``."""
         return await self._docker.request(api.containers.unpause(container))
 
-    async def wait(self, container: str, condition: str | None = None) -> Any:
+    async def wait(self, container: str, condition: str | None = None) -> int:
         """``POST /containers/{id}/wait``: the exit code, once the container stops."""
         return await self._docker.request(api.containers.wait(container, condition))
 
     async def rm(
         self, container: str, volumes: bool = False, force: bool = False, link: bool = False
-    ) -> Any:
+    ) -> None:
         """``DELETE /containers/{id}``."""
         return await self._docker.request(api.containers.rm(container, volumes, force, link))
 
-    async def rename(self, container: str, name: str) -> Any:
+    async def rename(self, container: str, name: str) -> None:
         """``POST /containers/{id}/rename``."""
         return await self._docker.request(api.containers.rename(container, name))
 
-    async def resize(self, container: str, height: int, width: int) -> Any:
+    async def resize(self, container: str, height: int, width: int) -> None:
         """``POST /containers/{id}/resize``: the TTY's size in characters."""
         return await self._docker.request(api.containers.resize(container, height, width))
 
-    async def update(self, container: str, **resources: Any) -> Any:
+    async def update(self, container: str, **resources: Any) -> dict[str, Any]:
         """``POST /containers/{id}/update`` with resource fields (``Memory=...``,
         ``CpuShares=...``)"""
         return await self._docker.request(api.containers.update(container, **resources))
 
-    async def prune(self, filters: Mapping[str, Any] | None = None) -> Any:
+    async def prune(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """``POST /containers/prune``: ``{"ContainersDeleted": [...], "SpaceReclaimed": n}``."""
         return await self._docker.request(api.containers.prune(filters))
 
@@ -295,7 +308,7 @@ class Containers(_Area):
         *,
         no_overwrite_dir_non_dir: bool = False,
         copy_uid_gid: bool = False,
-    ) -> Any:
+    ) -> None:
         """``PUT /containers/{id}/archive?path=``: send the tar with
         ``send_body``/``end_body``."""
         req = api.containers.put_archive(
@@ -357,7 +370,7 @@ class Exec(_Area):
         privileged: bool = False,
         user: str | None = None,
         workdir: str | None = None,
-    ) -> Any:
+    ) -> str:
         """``POST /containers/{id}/exec``; the answer is the exec id."""
         return await self._docker.request(
             api.exec.create(
@@ -375,11 +388,11 @@ class Exec(_Area):
             )
         )
 
-    async def inspect(self, exec_id: str) -> Any:
+    async def inspect(self, exec_id: str) -> ExecInspect:
         """``GET /exec/{id}/json`` as ``ExecInspect``."""
         return await self._docker.request(api.exec.inspect(exec_id))
 
-    async def resize(self, exec_id: str, height: int, width: int) -> Any:
+    async def resize(self, exec_id: str, height: int, width: int) -> None:
         """``POST /exec/{id}/resize``: the exec's TTY size in characters."""
         return await self._docker.request(api.exec.resize(exec_id, height, width))
 
@@ -427,10 +440,14 @@ class Images(_Area):
     """``docker.images``."""
 
     async def list(
-        self, all: bool = False, filters: Mapping[str, Any] | None = None, digests: bool = False
-    ) -> Any:
+        self,
+        all: bool = False,
+        filters: Mapping[str, Any] | None = None,
+        digests: bool = False,
+        shared_size: bool = False,
+    ) -> builtins.list[ImageSummary]:
         """``GET /images/json`` as ``list[ImageSummary]``."""
-        return await self._docker.request(api.images.list(all, filters, digests))
+        return await self._docker.request(api.images.list(all, filters, digests, shared_size))
 
     def create(
         self,
@@ -505,19 +522,21 @@ class Images(_Area):
         req = api.images.import_(repo, tag, changes, message, platform)
         return self._docker.stream(req, self._docker.upload(data), raise_errors=True)
 
-    async def inspect(self, name: str) -> Any:
+    async def inspect(self, name: str) -> dict[str, Any]:
         """``GET /images/{name}/json`` as a dict."""
         return await self._docker.request(api.images.inspect(name))
 
-    async def history(self, name: str) -> Any:
+    async def history(self, name: str) -> builtins.list[dict[str, Any]]:
         """``GET /images/{name}/history``: a list of dicts (Id, Created, CreatedBy, ...)."""
         return await self._docker.request(api.images.history(name))
 
-    async def tag(self, name: str, repo: str, tag: str | None = None) -> Any:
+    async def tag(self, name: str, repo: str, tag: str | None = None) -> None:
         """``POST /images/{name}/tag``."""
         return await self._docker.request(api.images.tag(name, repo, tag))
 
-    async def rm(self, name: str, force: bool = False, noprune: bool = False) -> Any:
+    async def rm(
+        self, name: str, force: bool = False, noprune: bool = False
+    ) -> builtins.list[dict[str, Any]]:
         """``DELETE /images/{name}``: a list of ``{"Untagged"|"Deleted": ...}``."""
         return await self._docker.request(api.images.rm(name, force, noprune))
 
@@ -535,11 +554,11 @@ class Images(_Area):
 
     async def search(
         self, term: str, limit: int | None = None, filters: Mapping[str, Any] | None = None
-    ) -> Any:
+    ) -> builtins.list[dict[str, Any]]:
         """``GET /images/search``: a list of dicts (name, description, star_count, ...)."""
         return await self._docker.request(api.images.search(term, limit, filters))
 
-    async def prune(self, filters: Mapping[str, Any] | None = None) -> Any:
+    async def prune(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """``POST /images/prune``: ``{"ImagesDeleted": [...], "SpaceReclaimed": n}``."""
         return await self._docker.request(api.images.prune(filters))
 
@@ -558,7 +577,7 @@ class Images(_Area):
 class Networks(_Area):
     """``docker.networks``."""
 
-    async def list(self, filters: Mapping[str, Any] | None = None) -> Any:
+    async def list(self, filters: Mapping[str, Any] | None = None) -> builtins.list[dict[str, Any]]:
         """``GET /networks``: a list of dicts."""
         return await self._docker.request(api.networks.list(filters))
 
@@ -592,7 +611,7 @@ class Networks(_Area):
         )
         return str(value["Id"])
 
-    async def inspect(self, network: str, verbose: bool = False) -> Any:
+    async def inspect(self, network: str, verbose: bool = False) -> dict[str, Any]:
         """``GET /networks/{id}`` as a dict."""
         return await self._docker.request(api.networks.inspect(network, verbose))
 
@@ -602,21 +621,21 @@ class Networks(_Area):
         container: str,
         aliases: Sequence[str] | None = None,
         ipv4_address: str | None = None,
-    ) -> Any:
+    ) -> None:
         """``POST /networks/{id}/connect``."""
         return await self._docker.request(
             api.networks.connect(network, container, aliases, ipv4_address)
         )
 
-    async def disconnect(self, network: str, container: str, force: bool = False) -> Any:
+    async def disconnect(self, network: str, container: str, force: bool = False) -> None:
         """``POST /networks/{id}/disconnect``."""
         return await self._docker.request(api.networks.disconnect(network, container, force))
 
-    async def rm(self, network: str) -> Any:
+    async def rm(self, network: str) -> None:
         """``DELETE /networks/{id}``."""
         return await self._docker.request(api.networks.rm(network))
 
-    async def prune(self, filters: Mapping[str, Any] | None = None) -> Any:
+    async def prune(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """``POST /networks/prune``: ``{"NetworksDeleted": [...]}``."""
         return await self._docker.request(api.networks.prune(filters))
 
@@ -624,7 +643,7 @@ class Networks(_Area):
 class Volumes(_Area):
     """``docker.volumes``."""
 
-    async def list(self, filters: Mapping[str, Any] | None = None) -> Any:
+    async def list(self, filters: Mapping[str, Any] | None = None) -> builtins.list[dict[str, Any]]:
         """``GET /volumes``: the list of volume dicts (the ``Volumes`` field)."""
         return await self._docker.request(api.volumes.list(filters))
 
@@ -634,18 +653,18 @@ class Volumes(_Area):
         driver: str | None = None,
         driver_opts: Mapping[str, str] | None = None,
         labels: Mapping[str, str] | None = None,
-    ) -> Any:
+    ) -> dict[str, Any]:
         """``POST /volumes/create``: the volume's dict."""
         return await self._docker.request(api.volumes.create(name, driver, driver_opts, labels))
 
-    async def inspect(self, name: str) -> Any:
+    async def inspect(self, name: str) -> dict[str, Any]:
         """``GET /volumes/{name}`` as a dict."""
         return await self._docker.request(api.volumes.inspect(name))
 
-    async def rm(self, name: str, force: bool = False) -> Any:
+    async def rm(self, name: str, force: bool = False) -> None:
         """``DELETE /volumes/{name}``."""
         return await self._docker.request(api.volumes.rm(name, force))
 
-    async def prune(self, filters: Mapping[str, Any] | None = None) -> Any:
+    async def prune(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """``POST /volumes/prune``: ``{"VolumesDeleted": [...], "SpaceReclaimed": n}``."""
         return await self._docker.request(api.volumes.prune(filters))

@@ -3,14 +3,24 @@
 
 from __future__ import annotations
 
-import builtins  # noqa: F401
+import builtins
 import os
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence  # noqa: F401
 from typing import TYPE_CHECKING, Any
 
 from .. import api
 from .._events import StreamChunk
-from .._models import Bind, ExecResult, FromBody, FromImage, ImageSource
+from .._models import (
+    Bind,
+    Change,
+    ContainerSummary,
+    ExecInspect,
+    ExecResult,
+    FromBody,
+    FromImage,
+    ImageSource,
+    ImageSummary,
+)
 from .sync import DockerStream, EventStream, Exchange, ExecStream, StreamContext, TarStream
 
 if TYPE_CHECKING:
@@ -41,7 +51,7 @@ class Containers(_Area):
         volume: str | Sequence[str] | None = None,
         label: str | Sequence[str] | Mapping[str, str] | None = None,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> builtins.list[ContainerSummary]:
         """``GET /containers/json`` as ``list[ContainerSummary]``."""
         return self._docker.request(
             api.containers.list(
@@ -97,7 +107,7 @@ class Containers(_Area):
         host_config: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> str:
         """``POST /containers/create``; the answer is the new container's id."""
         cid = self._docker.request(
             api.containers.create(
@@ -139,23 +149,25 @@ class Containers(_Area):
         self._docker.remember_tty(cid, tty)
         return cid
 
-    def inspect(self, container: str, size: bool = False, *, timeout: float | None = None) -> Any:
+    def inspect(
+        self, container: str, size: bool = False, *, timeout: float | None = None
+    ) -> dict[str, Any]:
         """``GET /containers/{id}/json`` as a dict."""
         return self._docker.request(api.containers.inspect(container, size), timeout=timeout)
 
-    def changes(self, container: str, *, timeout: float | None = None) -> Any:
+    def changes(self, container: str, *, timeout: float | None = None) -> builtins.list[Change]:
         """``GET /containers/{id}/changes`` as ``list[Change]`` (``null`` means none)."""
         return self._docker.request(api.containers.changes(container), timeout=timeout)
 
     def top(
         self, container: str, ps_args: str | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> dict[str, Any]:
         """``GET /containers/{id}/top``: ``{"Titles": [...], "Processes": [[...]]}``."""
         return self._docker.request(api.containers.top(container, ps_args), timeout=timeout)
 
     def start(
         self, container: str, detach_keys: str | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> None:
         """``POST /containers/{id}/start``; 304 (already started) is not an error."""
         return self._docker.request(api.containers.start(container, detach_keys), timeout=timeout)
 
@@ -166,33 +178,41 @@ class Containers(_Area):
         signal: int | str | None = None,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> None:
         """``POST /containers/{id}/stop``; ``wait`` seconds before the kill (``t=``)."""
         return self._docker.request(api.containers.stop(container, wait, signal), timeout=timeout)
 
     def restart(
-        self, container: str, wait: int | None = None, *, timeout: float | None = None
-    ) -> Any:
-        """``POST /containers/{id}/restart``."""
-        return self._docker.request(api.containers.restart(container, wait), timeout=timeout)
+        self,
+        container: str,
+        wait: int | None = None,
+        signal: int | str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """``POST /containers/{id}/restart``; ``wait`` and ``signal`` (API 1.42) as in
+        ``stop``."""
+        return self._docker.request(
+            api.containers.restart(container, wait, signal), timeout=timeout
+        )
 
     def kill(
         self, container: str, signal: int | str | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> None:
         """``POST /containers/{id}/kill``; ``signal`` a number or a name like ``"SIGTERM"``."""
         return self._docker.request(api.containers.kill(container, signal), timeout=timeout)
 
-    def pause(self, container: str, *, timeout: float | None = None) -> Any:
+    def pause(self, container: str, *, timeout: float | None = None) -> None:
         """``POST /containers/{id}/pause``."""
         return self._docker.request(api.containers.pause(container), timeout=timeout)
 
-    def unpause(self, container: str, *, timeout: float | None = None) -> Any:
+    def unpause(self, container: str, *, timeout: float | None = None) -> None:
         """``POST /containers/{id}/unpause``."""
         return self._docker.request(api.containers.unpause(container), timeout=timeout)
 
     def wait(
         self, container: str, condition: str | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> int:
         """``POST /containers/{id}/wait``: the exit code, once the container stops."""
         return self._docker.request(api.containers.wait(container, condition), timeout=timeout)
 
@@ -204,32 +224,34 @@ class Containers(_Area):
         link: bool = False,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> None:
         """``DELETE /containers/{id}``."""
         return self._docker.request(
             api.containers.rm(container, volumes, force, link), timeout=timeout
         )
 
-    def rename(self, container: str, name: str, *, timeout: float | None = None) -> Any:
+    def rename(self, container: str, name: str, *, timeout: float | None = None) -> None:
         """``POST /containers/{id}/rename``."""
         return self._docker.request(api.containers.rename(container, name), timeout=timeout)
 
     def resize(
         self, container: str, height: int, width: int, *, timeout: float | None = None
-    ) -> Any:
+    ) -> None:
         """``POST /containers/{id}/resize``: the TTY's size in characters."""
         return self._docker.request(
             api.containers.resize(container, height, width), timeout=timeout
         )
 
-    def update(self, container: str, *, timeout: float | None = None, **resources: Any) -> Any:
+    def update(
+        self, container: str, *, timeout: float | None = None, **resources: Any
+    ) -> dict[str, Any]:
         """``POST /containers/{id}/update`` with resource fields (``Memory=...``,
         ``CpuShares=...``)"""
         return self._docker.request(api.containers.update(container, **resources), timeout=timeout)
 
     def prune(
         self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> dict[str, Any]:
         """``POST /containers/prune``: ``{"ContainersDeleted": [...], "SpaceReclaimed": n}``."""
         return self._docker.request(api.containers.prune(filters), timeout=timeout)
 
@@ -337,7 +359,7 @@ class Containers(_Area):
         no_overwrite_dir_non_dir: bool = False,
         copy_uid_gid: bool = False,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> None:
         """``PUT /containers/{id}/archive?path=``: send the tar with
         ``send_body``/``end_body``."""
         req = api.containers.put_archive(
@@ -406,7 +428,7 @@ class Exec(_Area):
         workdir: str | None = None,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> str:
         """``POST /containers/{id}/exec``; the answer is the exec id."""
         return self._docker.request(
             api.exec.create(
@@ -425,11 +447,13 @@ class Exec(_Area):
             timeout=timeout,
         )
 
-    def inspect(self, exec_id: str, *, timeout: float | None = None) -> Any:
+    def inspect(self, exec_id: str, *, timeout: float | None = None) -> ExecInspect:
         """``GET /exec/{id}/json`` as ``ExecInspect``."""
         return self._docker.request(api.exec.inspect(exec_id), timeout=timeout)
 
-    def resize(self, exec_id: str, height: int, width: int, *, timeout: float | None = None) -> Any:
+    def resize(
+        self, exec_id: str, height: int, width: int, *, timeout: float | None = None
+    ) -> None:
         """``POST /exec/{id}/resize``: the exec's TTY size in characters."""
         return self._docker.request(api.exec.resize(exec_id, height, width), timeout=timeout)
 
@@ -484,11 +508,14 @@ class Images(_Area):
         all: bool = False,
         filters: Mapping[str, Any] | None = None,
         digests: bool = False,
+        shared_size: bool = False,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> builtins.list[ImageSummary]:
         """``GET /images/json`` as ``list[ImageSummary]``."""
-        return self._docker.request(api.images.list(all, filters, digests), timeout=timeout)
+        return self._docker.request(
+            api.images.list(all, filters, digests, shared_size), timeout=timeout
+        )
 
     def create(
         self,
@@ -568,23 +595,23 @@ class Images(_Area):
             req, self._docker.upload(data), raise_errors=True, timeout=timeout
         )
 
-    def inspect(self, name: str, *, timeout: float | None = None) -> Any:
+    def inspect(self, name: str, *, timeout: float | None = None) -> dict[str, Any]:
         """``GET /images/{name}/json`` as a dict."""
         return self._docker.request(api.images.inspect(name), timeout=timeout)
 
-    def history(self, name: str, *, timeout: float | None = None) -> Any:
+    def history(self, name: str, *, timeout: float | None = None) -> builtins.list[dict[str, Any]]:
         """``GET /images/{name}/history``: a list of dicts (Id, Created, CreatedBy, ...)."""
         return self._docker.request(api.images.history(name), timeout=timeout)
 
     def tag(
         self, name: str, repo: str, tag: str | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> None:
         """``POST /images/{name}/tag``."""
         return self._docker.request(api.images.tag(name, repo, tag), timeout=timeout)
 
     def rm(
         self, name: str, force: bool = False, noprune: bool = False, *, timeout: float | None = None
-    ) -> Any:
+    ) -> builtins.list[dict[str, Any]]:
         """``DELETE /images/{name}``: a list of ``{"Untagged"|"Deleted": ...}``."""
         return self._docker.request(api.images.rm(name, force, noprune), timeout=timeout)
 
@@ -612,13 +639,13 @@ class Images(_Area):
         filters: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> builtins.list[dict[str, Any]]:
         """``GET /images/search``: a list of dicts (name, description, star_count, ...)."""
         return self._docker.request(api.images.search(term, limit, filters), timeout=timeout)
 
     def prune(
         self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> dict[str, Any]:
         """``POST /images/prune``: ``{"ImagesDeleted": [...], "SpaceReclaimed": n}``."""
         return self._docker.request(api.images.prune(filters), timeout=timeout)
 
@@ -645,7 +672,7 @@ class Networks(_Area):
 
     def list(
         self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> builtins.list[dict[str, Any]]:
         """``GET /networks``: a list of dicts."""
         return self._docker.request(api.networks.list(filters), timeout=timeout)
 
@@ -681,7 +708,9 @@ class Networks(_Area):
         )
         return str(value["Id"])
 
-    def inspect(self, network: str, verbose: bool = False, *, timeout: float | None = None) -> Any:
+    def inspect(
+        self, network: str, verbose: bool = False, *, timeout: float | None = None
+    ) -> dict[str, Any]:
         """``GET /networks/{id}`` as a dict."""
         return self._docker.request(api.networks.inspect(network, verbose), timeout=timeout)
 
@@ -693,7 +722,7 @@ class Networks(_Area):
         ipv4_address: str | None = None,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> None:
         """``POST /networks/{id}/connect``."""
         return self._docker.request(
             api.networks.connect(network, container, aliases, ipv4_address), timeout=timeout
@@ -701,19 +730,19 @@ class Networks(_Area):
 
     def disconnect(
         self, network: str, container: str, force: bool = False, *, timeout: float | None = None
-    ) -> Any:
+    ) -> None:
         """``POST /networks/{id}/disconnect``."""
         return self._docker.request(
             api.networks.disconnect(network, container, force), timeout=timeout
         )
 
-    def rm(self, network: str, *, timeout: float | None = None) -> Any:
+    def rm(self, network: str, *, timeout: float | None = None) -> None:
         """``DELETE /networks/{id}``."""
         return self._docker.request(api.networks.rm(network), timeout=timeout)
 
     def prune(
         self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> dict[str, Any]:
         """``POST /networks/prune``: ``{"NetworksDeleted": [...]}``."""
         return self._docker.request(api.networks.prune(filters), timeout=timeout)
 
@@ -723,7 +752,7 @@ class Volumes(_Area):
 
     def list(
         self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> builtins.list[dict[str, Any]]:
         """``GET /volumes``: the list of volume dicts (the ``Volumes`` field)."""
         return self._docker.request(api.volumes.list(filters), timeout=timeout)
 
@@ -735,22 +764,22 @@ class Volumes(_Area):
         labels: Mapping[str, str] | None = None,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> dict[str, Any]:
         """``POST /volumes/create``: the volume's dict."""
         return self._docker.request(
             api.volumes.create(name, driver, driver_opts, labels), timeout=timeout
         )
 
-    def inspect(self, name: str, *, timeout: float | None = None) -> Any:
+    def inspect(self, name: str, *, timeout: float | None = None) -> dict[str, Any]:
         """``GET /volumes/{name}`` as a dict."""
         return self._docker.request(api.volumes.inspect(name), timeout=timeout)
 
-    def rm(self, name: str, force: bool = False, *, timeout: float | None = None) -> Any:
+    def rm(self, name: str, force: bool = False, *, timeout: float | None = None) -> None:
         """``DELETE /volumes/{name}``."""
         return self._docker.request(api.volumes.rm(name, force), timeout=timeout)
 
     def prune(
         self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
-    ) -> Any:
+    ) -> dict[str, Any]:
         """``POST /volumes/prune``: ``{"VolumesDeleted": [...], "SpaceReclaimed": n}``."""
         return self._docker.request(api.volumes.prune(filters), timeout=timeout)

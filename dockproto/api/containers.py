@@ -13,7 +13,7 @@ import binascii
 import builtins
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from .._decode import Content
 from .._events import Response
@@ -26,9 +26,11 @@ from .._request import (
     filters_param,
     flag,
     json_body,
+    json_object,
     non_negative,
     seg,
 )
+from .._since import CONTAINER_CONFIG, CREATE_BODY, UPDATE_BODY, MinApi, body_fields, parameter
 
 # Linux signal numbers, as the daemon's host knows them (it parses names itself too).
 SIGNALS = {
@@ -86,7 +88,7 @@ def list(
     status: Sequence[str] | None = None,
     volume: str | Sequence[str] | None = None,
     label: str | Sequence[str] | Mapping[str, str] | None = None,
-) -> Request:
+) -> Request[builtins.list[ContainerSummary]]:
     """``GET /containers/json`` as ``list[ContainerSummary]``.
 
     ``since``/``before`` and the keyword filters are the OCaml ``list``'s; ``filters``
@@ -128,7 +130,7 @@ def list(
             f["label"] = [label] if isinstance(label, str) else [*label]
     query += filters_param(f)
 
-    def parse(value: Any) -> Any:
+    def parse(value: Any) -> builtins.list[ContainerSummary]:
         return [ContainerSummary.from_json(c, size=size) for c in value or []]
 
     return Request("GET", "/containers/json", query=tuple(query), parse=parse)
@@ -213,7 +215,7 @@ def create(
     stop_signal: str | None = None,
     host_config: Mapping[str, Any] | None = None,
     config: Mapping[str, Any] | None = None,
-) -> Request:
+) -> Request[str]:
     """``POST /containers/create``; the answer is the new container's id.
 
     The parameters are those of the OCaml ``create`` and its ``host`` config, plus
@@ -221,7 +223,9 @@ def create(
     ``(host_ip, port)`` pair, a list of them, or None to expose only) and
     ``exposed_ports``.  ``networking=False`` (the OCaml default) creates the container
     without a network; ``network_mode`` or ``networking=True`` gives it one.
-    ``host_config`` and ``config`` are merged last, for fields not named here.
+    ``host_config`` and ``config`` are merged last, for fields not named here; those a
+    later API version added (``HostConfig.Annotations``, 1.43...: ``dockproto._since``)
+    are refused when the connection speaks an older one.
     """
     if not isinstance(image, str) or not image:
         raise ValueError("image must be a non-empty string")
@@ -306,19 +310,20 @@ def create(
         body=body,
         headers=headers,
         parse=lambda v: str(v["Id"]),
+        min_api=body_fields("containers.create", cfg, CREATE_BODY),
     )
 
 
 # -- simple operations --------------------------------------------------------------
 
 
-def inspect(container: str, size: bool = False) -> Request:
+def inspect(container: str, size: bool = False) -> Request[dict[str, Any]]:
     """``GET /containers/{id}/json`` as a dict."""
     query = (("size", "true"),) if size else ()
-    return Request("GET", _path(container, "/json"), query=query, container=True)
+    return Request("GET", _path(container, "/json"), query=query, parse=json_object, container=True)
 
 
-def changes(container: str) -> Request:
+def changes(container: str) -> Request[builtins.list[Change]]:
     """``GET /containers/{id}/changes`` as ``list[Change]`` (``null`` means none)."""
     return Request(
         "GET",
@@ -328,55 +333,69 @@ def changes(container: str) -> Request:
     )
 
 
-def top(container: str, ps_args: str | None = None) -> Request:
+def top(container: str, ps_args: str | None = None) -> Request[dict[str, Any]]:
     """``GET /containers/{id}/top``: ``{"Titles": [...], "Processes": [[...]]}``."""
     query = (("ps_args", ps_args),) if ps_args else ()
-    return Request("GET", _path(container, "/top"), query=query, container=True)
+    return Request("GET", _path(container, "/top"), query=query, parse=json_object, container=True)
 
 
-def _empty(method: str, path: str, query: tuple[tuple[str, str], ...] = ()) -> Request:
-    return Request(method, path, query=query, expect=Expect.EMPTY, container=True)
+def _empty(
+    method: str, path: str, query: tuple[tuple[str, str], ...] = (), min_api: MinApi = ()
+) -> Request[None]:
+    return Request(method, path, query=query, expect=Expect.EMPTY, container=True, min_api=min_api)
 
 
-def start(container: str, detach_keys: str | None = None) -> Request:
+def start(container: str, detach_keys: str | None = None) -> Request[None]:
     """``POST /containers/{id}/start``; 304 (already started) is not an error."""
     query = (("detachKeys", detach_keys),) if detach_keys else ()
     return _empty("POST", _path(container, "/start"), query)
 
 
-def stop(container: str, wait: int | None = None, signal: int | str | None = None) -> Request:
-    """``POST /containers/{id}/stop``; ``wait`` seconds before the kill (``t=``)."""
+def _stop_query(
+    op: str, wait: int | None, signal: int | str | None
+) -> tuple[tuple[tuple[str, str], ...], MinApi]:
     query: builtins.list[tuple[str, str]] = []
     if non_negative(wait, "wait") is not None:
         query.append(("t", str(wait)))
-    if signal is not None:
-        query.append(("signal", signal_value(signal)))
-    return _empty("POST", _path(container, "/stop"), tuple(query))
+    if signal is None:
+        return tuple(query), ()
+    query.append(("signal", signal_value(signal)))
+    return tuple(query), (parameter(f"containers.{op}(signal=...)"),)
 
 
-def restart(container: str, wait: int | None = None) -> Request:
-    """``POST /containers/{id}/restart``."""
-    query = (("t", str(wait)),) if non_negative(wait, "wait") is not None else ()
-    return _empty("POST", _path(container, "/restart"), query)
+def stop(container: str, wait: int | None = None, signal: int | str | None = None) -> Request[None]:
+    """``POST /containers/{id}/stop``; ``wait`` seconds before the kill (``t=``).
+
+    ``signal`` (API 1.42) overrides the container's stop signal."""
+    query, min_api = _stop_query("stop", wait, signal)
+    return _empty("POST", _path(container, "/stop"), query, min_api)
 
 
-def kill(container: str, signal: int | str | None = None) -> Request:
+def restart(
+    container: str, wait: int | None = None, signal: int | str | None = None
+) -> Request[None]:
+    """``POST /containers/{id}/restart``; ``wait`` and ``signal`` (API 1.42) as in ``stop``."""
+    query, min_api = _stop_query("restart", wait, signal)
+    return _empty("POST", _path(container, "/restart"), query, min_api)
+
+
+def kill(container: str, signal: int | str | None = None) -> Request[None]:
     """``POST /containers/{id}/kill``; ``signal`` a number or a name like ``"SIGTERM"``."""
     query = (("signal", signal_value(signal)),) if signal is not None else ()
     return _empty("POST", _path(container, "/kill"), query)
 
 
-def pause(container: str) -> Request:
+def pause(container: str) -> Request[None]:
     """``POST /containers/{id}/pause``."""
     return _empty("POST", _path(container, "/pause"))
 
 
-def unpause(container: str) -> Request:
+def unpause(container: str) -> Request[None]:
     """``POST /containers/{id}/unpause``."""
     return _empty("POST", _path(container, "/unpause"))
 
 
-def wait(container: str, condition: str | None = None) -> Request:
+def wait(container: str, condition: str | None = None) -> Request[int]:
     """``POST /containers/{id}/wait``: the exit code, once the container stops."""
     if condition is not None and condition not in ("not-running", "next-exit", "removed"):
         raise ValueError(f"unknown wait condition {condition!r}")
@@ -390,25 +409,27 @@ def wait(container: str, condition: str | None = None) -> Request:
     )
 
 
-def rm(container: str, volumes: bool = False, force: bool = False, link: bool = False) -> Request:
+def rm(
+    container: str, volumes: bool = False, force: bool = False, link: bool = False
+) -> Request[None]:
     """``DELETE /containers/{id}``."""
     query = (("v", flag(volumes)), ("force", flag(force)), ("link", flag(link)))
     return _empty("DELETE", _path(container), query)
 
 
-def rename(container: str, name: str) -> Request:
+def rename(container: str, name: str) -> Request[None]:
     """``POST /containers/{id}/rename``."""
     return _empty("POST", _path(container, "/rename"), (("name", check_name(name)),))
 
 
-def resize(container: str, height: int, width: int) -> Request:
+def resize(container: str, height: int, width: int) -> Request[None]:
     """``POST /containers/{id}/resize``: the TTY's size in characters."""
     h = non_negative(height, "height")
     w = non_negative(width, "width")
     return _empty("POST", _path(container, "/resize"), (("h", str(h)), ("w", str(w))))
 
 
-def update(container: str, **resources: Any) -> Request:
+def update(container: str, **resources: Any) -> Request[dict[str, Any]]:
     """``POST /containers/{id}/update`` with resource fields (``Memory=...``, ``CpuShares=...``)
 
     Also takes the snake-case names of ``create``: ``memory``, ``memory_swap``,
@@ -436,12 +457,22 @@ def update(container: str, **resources: Any) -> Request:
         else:
             raise ValueError(f"unknown update field {key!r}")
     body, headers = json_body(body_json)
-    return Request("POST", _path(container, "/update"), body=body, headers=headers, container=True)
+    return Request(
+        "POST",
+        _path(container, "/update"),
+        body=body,
+        headers=headers,
+        parse=json_object,
+        container=True,
+        min_api=body_fields("containers.update", body_json, UPDATE_BODY),
+    )
 
 
-def prune(filters: Mapping[str, Any] | None = None) -> Request:
+def prune(filters: Mapping[str, Any] | None = None) -> Request[dict[str, Any]]:
     """``POST /containers/prune``: ``{"ContainersDeleted": [...], "SpaceReclaimed": n}``."""
-    return Request("POST", "/containers/prune", query=tuple(filters_param(filters)))
+    return Request(
+        "POST", "/containers/prune", query=tuple(filters_param(filters)), parse=json_object
+    )
 
 
 # -- streams -------------------------------------------------------------------------
@@ -459,7 +490,7 @@ def logs(
     *,
     tty: bool = False,
     frames: bool | None = None,
-) -> Request:
+) -> Request[None]:
     """``GET /containers/{id}/logs``: a stream of ``StreamChunk`` (stdout and stderr kept apart).
 
     ``tty`` is the container's TTY setting (a TTY container's log is one raw stream).
@@ -502,7 +533,7 @@ def attach(
     detach_keys: str | None = None,
     *,
     tty: bool = False,
-) -> Request:
+) -> Request[None]:
     """``POST /containers/{id}/attach``, upgraded to a raw stream (``Hijacked``)."""
     query = [
         ("logs", flag(logs)),
@@ -523,7 +554,21 @@ def attach(
     )
 
 
-def stats(container: str, stream: bool = True, one_shot: bool = False) -> Request:
+@overload
+def stats(
+    container: str, stream: Literal[True] = True, one_shot: bool = False
+) -> Request[None]: ...
+@overload
+def stats(
+    container: str, stream: Literal[False], one_shot: bool = False
+) -> Request[dict[str, Any]]: ...
+@overload
+def stats(
+    container: str, stream: bool = True, one_shot: bool = False
+) -> Request[dict[str, Any]] | Request[None]: ...
+def stats(
+    container: str, stream: bool = True, one_shot: bool = False
+) -> Request[dict[str, Any]] | Request[None]:
     """``GET /containers/{id}/stats``: one dict, or a stream of ``JSONMessage`` dicts."""
     query = [("stream", flag(stream))]
     if one_shot:
@@ -539,10 +584,12 @@ def stats(container: str, stream: bool = True, one_shot: bool = False) -> Reques
             content=Content.JSONLINES,
             container=True,
         )
-    return Request("GET", _path(container, "/stats"), query=tuple(query), container=True)
+    return Request(
+        "GET", _path(container, "/stats"), query=tuple(query), parse=json_object, container=True
+    )
 
 
-def export(container: str, *, raw: bool = False) -> Request:
+def export(container: str, *, raw: bool = False) -> Request[None]:
     """``GET /containers/{id}/export``: tar items (or ``RawData`` with ``raw``)."""
     return Request(
         "GET",
@@ -559,7 +606,7 @@ def _archive_path(path: str) -> str:
     return path
 
 
-def get_archive(container: str, path: str, *, raw: bool = False) -> Request:
+def get_archive(container: str, path: str, *, raw: bool = False) -> Request[None]:
     """``GET /containers/{id}/archive?path=``: tar items; the head carries the path stat."""
     return Request(
         "GET",
@@ -571,7 +618,7 @@ def get_archive(container: str, path: str, *, raw: bool = False) -> Request:
     )
 
 
-def stat_archive(container: str, path: str) -> Request:
+def stat_archive(container: str, path: str) -> Request[None]:
     """``HEAD /containers/{id}/archive?path=``; decode the head with ``path_stat``."""
     return Request(
         "HEAD",
@@ -602,7 +649,7 @@ def put_archive(
     *,
     no_overwrite_dir_non_dir: bool = False,
     copy_uid_gid: bool = False,
-) -> Request:
+) -> Request[None]:
     """``PUT /containers/{id}/archive?path=``: send the tar with ``send_body``/``end_body``."""
     query = [("path", _archive_path(path))]
     if no_overwrite_dir_non_dir:
@@ -629,7 +676,7 @@ def commit(
     changes: Sequence[str] | None = None,
     pause: bool = True,
     config: Mapping[str, Any] | None = None,
-) -> Request:
+) -> Request[dict[str, Any]]:
     """``POST /commit``: a new image from the container's filesystem; ``{"Id": ...}``."""
     query = [("container", _cid(container)), ("pause", flag(pause))]
     if repo:
@@ -639,7 +686,15 @@ def commit(
             query.append((key, val))
     for c in changes or ():
         query.append(("changes", c))
-    body, headers = json_body(dict(config or {}))
+    cfg = dict(config or {})
+    body, headers = json_body(cfg)
     return Request(
-        "POST", "/commit", query=tuple(query), body=body, headers=headers, container=True
+        "POST",
+        "/commit",
+        query=tuple(query),
+        body=body,
+        headers=headers,
+        parse=json_object,
+        container=True,
+        min_api=body_fields("containers.commit", cfg, CONTAINER_CONFIG),
     )

@@ -25,7 +25,7 @@ def create(
     privileged: bool = False,
     user: str | None = None,
     workdir: str | None = None,
-) -> Request:
+) -> Request[str]:
     """``POST /containers/{id}/exec``; the answer is the exec id."""
     if isinstance(cmd, str) or not cmd:
         raise ValueError("cmd is a non-empty list of strings (the program and its arguments)")
@@ -56,7 +56,7 @@ def create(
     )
 
 
-def start(exec_id: str, tty: bool = False, detach: bool = False) -> Request:
+def start(exec_id: str, tty: bool = False, detach: bool = False) -> Request[None]:
     """``POST /exec/{id}/start``: upgraded to a raw stream, or nothing with ``detach``."""
     body, headers = json_body({"Detach": detach, "Tty": tty})
     if detach:
@@ -73,12 +73,12 @@ def start(exec_id: str, tty: bool = False, detach: bool = False) -> Request:
     )
 
 
-def inspect(exec_id: str) -> Request:
+def inspect(exec_id: str) -> Request[ExecInspect]:
     """``GET /exec/{id}/json`` as ``ExecInspect``."""
     return Request("GET", f"/exec/{_eid(exec_id)}/json", parse=ExecInspect.from_json)
 
 
-def resize(exec_id: str, height: int, width: int) -> Request:
+def resize(exec_id: str, height: int, width: int) -> Request[None]:
     """``POST /exec/{id}/resize``: the exec's TTY size in characters."""
     h = non_negative(height, "height")
     w = non_negative(width, "width")

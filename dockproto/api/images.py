@@ -24,9 +24,12 @@ from .._request import (
     filters_param,
     flag,
     image_seg,
+    json_object,
+    json_objects,
     non_negative,
     with_tag,
 )
+from .._since import parameter
 
 
 def auth_header(auth: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
@@ -38,20 +41,29 @@ def auth_header(auth: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
 
 
 def list(
-    all: bool = False, filters: Mapping[str, Any] | None = None, digests: bool = False
-) -> Request:
-    """``GET /images/json`` as ``list[ImageSummary]``."""
+    all: bool = False,
+    filters: Mapping[str, Any] | None = None,
+    digests: bool = False,
+    shared_size: bool = False,
+) -> Request[builtins.list[ImageSummary]]:
+    """``GET /images/json`` as ``list[ImageSummary]``.
+
+    ``shared_size`` (API 1.42) has the daemon compute each image's ``SharedSize`` (in
+    ``ImageSummary.raw``)."""
     query: builtins.list[tuple[str, str]] = []
     if all:
         query.append(("all", "true"))
     if digests:
         query.append(("digests", "true"))
+    if shared_size:
+        query.append(("shared-size", "true"))
     query += filters_param(filters)
     return Request(
         "GET",
         "/images/json",
         query=tuple(query),
         parse=lambda v: [ImageSummary.from_json(i) for i in v or []],
+        min_api=(parameter("images.list(shared_size=True)"),) if shared_size else (),
     )
 
 
@@ -60,7 +72,7 @@ def _progress(
     query: builtins.list[tuple[str, str]],
     headers: tuple[tuple[str, str], ...] = (),
     streamed: bool = False,
-) -> Request:
+) -> Request[None]:
     return Request(
         "POST",
         path,
@@ -81,7 +93,7 @@ def create(
     tag: str | None = None,
     changes: Sequence[str] | None = None,
     message: str | None = None,
-) -> Request:
+) -> Request[None]:
     """``POST /images/create`` from one of the OCaml sources: pull, import from a URL, or
     import from a body (sent afterwards with ``send_body``/``end_body``).
 
@@ -128,7 +140,7 @@ def pull(
     tag: str | None = None,
     platform: str | None = None,
     auth: Mapping[str, Any] | None = None,
-) -> Request:
+) -> Request[None]:
     """Pull ``name`` (``name:tag`` or ``tag=``): progress ``JSONMessage``s."""
     return create(FromImage(name, None, tag), platform=platform, auth=auth)
 
@@ -139,7 +151,7 @@ def import_(
     changes: Sequence[str] | None = None,
     message: str | None = None,
     platform: str | None = None,
-) -> Request:
+) -> Request[None]:
     """Import a root filesystem tar sent as the streamed body (``fromSrc=-``); ``repo`` and
     ``tag`` as in ``create`` (sent as ``repo=name:tag``)."""
     return create(
@@ -147,17 +159,17 @@ def import_(
     )
 
 
-def inspect(name: str) -> Request:
+def inspect(name: str) -> Request[dict[str, Any]]:
     """``GET /images/{name}/json`` as a dict."""
-    return Request("GET", f"/images/{image_seg(name)}/json")
+    return Request("GET", f"/images/{image_seg(name)}/json", parse=json_object)
 
 
-def history(name: str) -> Request:
+def history(name: str) -> Request[builtins.list[dict[str, Any]]]:
     """``GET /images/{name}/history``: a list of dicts (Id, Created, CreatedBy, ...)."""
-    return Request("GET", f"/images/{image_seg(name)}/history")
+    return Request("GET", f"/images/{image_seg(name)}/history", parse=json_objects)
 
 
-def tag(name: str, repo: str, tag: str | None = None) -> Request:
+def tag(name: str, repo: str, tag: str | None = None) -> Request[None]:
     """``POST /images/{name}/tag``."""
     query = [("repo", check_image(repo))]
     if tag:
@@ -167,16 +179,19 @@ def tag(name: str, repo: str, tag: str | None = None) -> Request:
     )
 
 
-def rm(name: str, force: bool = False, noprune: bool = False) -> Request:
+def rm(
+    name: str, force: bool = False, noprune: bool = False
+) -> Request[builtins.list[dict[str, Any]]]:
     """``DELETE /images/{name}``: a list of ``{"Untagged"|"Deleted": ...}``."""
     return Request(
         "DELETE",
         f"/images/{image_seg(name)}",
         query=(("force", flag(force)), ("noprune", flag(noprune))),
+        parse=json_objects,
     )
 
 
-def push(name: str, tag: str | None = None, auth: Mapping[str, Any] | None = None) -> Request:
+def push(name: str, tag: str | None = None, auth: Mapping[str, Any] | None = None) -> Request[None]:
     """``POST /images/{name}/push``: progress ``JSONMessage``s."""
     query = [("tag", tag)] if tag else []
     return _progress(
@@ -186,7 +201,7 @@ def push(name: str, tag: str | None = None, auth: Mapping[str, Any] | None = Non
 
 def search(
     term: str, limit: int | None = None, filters: Mapping[str, Any] | None = None
-) -> Request:
+) -> Request[builtins.list[dict[str, Any]]]:
     """``GET /images/search``: a list of dicts (name, description, star_count, ...)."""
     if not term:
         raise ValueError("search needs a term")
@@ -194,15 +209,15 @@ def search(
     if non_negative(limit, "limit") is not None:
         query.append(("limit", str(limit)))
     query += filters_param(filters)
-    return Request("GET", "/images/search", query=tuple(query))
+    return Request("GET", "/images/search", query=tuple(query), parse=json_objects)
 
 
-def prune(filters: Mapping[str, Any] | None = None) -> Request:
+def prune(filters: Mapping[str, Any] | None = None) -> Request[dict[str, Any]]:
     """``POST /images/prune``: ``{"ImagesDeleted": [...], "SpaceReclaimed": n}``."""
-    return Request("POST", "/images/prune", query=tuple(filters_param(filters)))
+    return Request("POST", "/images/prune", query=tuple(filters_param(filters)), parse=json_object)
 
 
-def save(names: str | Sequence[str], *, raw: bool = False) -> Request:
+def save(names: str | Sequence[str], *, raw: bool = False) -> Request[None]:
     """``GET /images/get?names=``: a ``docker save`` tar as tar items (or ``RawData``)."""
     items = [names] if isinstance(names, str) else [*names]
     if not items:
@@ -216,7 +231,7 @@ def save(names: str | Sequence[str], *, raw: bool = False) -> Request:
     )
 
 
-def load(quiet: bool = False) -> Request:
+def load(quiet: bool = False) -> Request[None]:
     """``POST /images/load``: send the tar with ``send_body``/``end_body``; progress back."""
     return _progress(
         "/images/load",

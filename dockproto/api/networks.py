@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._request import Expect, Request, filters_param, json_body, seg
+from .._request import (
+    Expect,
+    Request,
+    filters_param,
+    json_body,
+    json_object,
+    json_objects,
+    seg,
+)
 
 
 def _nid(network: str) -> str:
     return seg(network, "network id or name")
 
 
-def list(filters: Mapping[str, Any] | None = None) -> Request:
+def list(filters: Mapping[str, Any] | None = None) -> Request[builtins.list[dict[str, Any]]]:
     """``GET /networks``: a list of dicts."""
-    return Request("GET", "/networks", query=tuple(filters_param(filters)))
+    return Request("GET", "/networks", query=tuple(filters_param(filters)), parse=json_objects)
 
 
 def create(
@@ -27,7 +36,7 @@ def create(
     options: Mapping[str, str] | None = None,
     ipam: Mapping[str, Any] | None = None,
     enable_ipv6: bool = False,
-) -> Request:
+) -> Request[dict[str, Any]]:
     """``POST /networks/create``: ``{"Id": ..., "Warning": ...}``."""
     cfg: dict[str, Any] = {"Name": _nid(name) and name, "CheckDuplicate": True}
     if driver:
@@ -45,13 +54,13 @@ def create(
     if ipam:
         cfg["IPAM"] = dict(ipam)
     body, headers = json_body(cfg)
-    return Request("POST", "/networks/create", body=body, headers=headers)
+    return Request("POST", "/networks/create", body=body, headers=headers, parse=json_object)
 
 
-def inspect(network: str, verbose: bool = False) -> Request:
+def inspect(network: str, verbose: bool = False) -> Request[dict[str, Any]]:
     """``GET /networks/{id}`` as a dict."""
     query = (("verbose", "true"),) if verbose else ()
-    return Request("GET", f"/networks/{_nid(network)}", query=query)
+    return Request("GET", f"/networks/{_nid(network)}", query=query, parse=json_object)
 
 
 def connect(
@@ -59,7 +68,7 @@ def connect(
     container: str,
     aliases: Sequence[str] | None = None,
     ipv4_address: str | None = None,
-) -> Request:
+) -> Request[None]:
     """``POST /networks/{id}/connect``."""
     endpoint: dict[str, Any] = {}
     if aliases:
@@ -79,7 +88,7 @@ def connect(
     )
 
 
-def disconnect(network: str, container: str, force: bool = False) -> Request:
+def disconnect(network: str, container: str, force: bool = False) -> Request[None]:
     """``POST /networks/{id}/disconnect``."""
     body, headers = json_body({"Container": seg(container, "container id or name"), "Force": force})
     return Request(
@@ -91,14 +100,16 @@ def disconnect(network: str, container: str, force: bool = False) -> Request:
     )
 
 
-def rm(network: str) -> Request:
+def rm(network: str) -> Request[None]:
     """``DELETE /networks/{id}``."""
     return Request("DELETE", f"/networks/{_nid(network)}", expect=Expect.EMPTY)
 
 
-def prune(filters: Mapping[str, Any] | None = None) -> Request:
+def prune(filters: Mapping[str, Any] | None = None) -> Request[dict[str, Any]]:
     """``POST /networks/prune``: ``{"NetworksDeleted": [...]}``."""
-    return Request("POST", "/networks/prune", query=tuple(filters_param(filters)))
+    return Request(
+        "POST", "/networks/prune", query=tuple(filters_param(filters)), parse=json_object
+    )
 
 
 __all__ = ["connect", "create", "disconnect", "inspect", "list", "prune", "rm"]

@@ -7,27 +7,27 @@ from typing import Any
 
 from .._decode import Content
 from .._models import Version
-from .._request import Expect, Request, filters_param, json_body
+from .._request import Expect, Request, filters_param, json_body, json_object
 
 
-def ping(*, head: bool = False) -> Request:
+def ping(*, head: bool = False) -> Request[str]:
     """``GET /_ping`` (unversioned): the body is ``"OK"``; the head names the API version."""
     return Request("HEAD" if head else "GET", "/_ping", expect=Expect.TEXT, versioned=False)
 
 
-def version() -> Request:
+def version() -> Request[Version]:
     """``GET /version`` as a ``Version``."""
     return Request("GET", "/version", parse=Version.from_json)
 
 
-def info() -> Request:
+def info() -> Request[dict[str, Any]]:
     """``GET /info`` as a dict."""
-    return Request("GET", "/info")
+    return Request("GET", "/info", parse=json_object)
 
 
-def df() -> Request:
+def df() -> Request[dict[str, Any]]:
     """``GET /system/df``: disk usage of images, containers, volumes and build cache."""
-    return Request("GET", "/system/df")
+    return Request("GET", "/system/df", parse=json_object)
 
 
 def _time_param(value: int | float | str | None) -> str | None:
@@ -44,7 +44,7 @@ def events(
     since: int | float | str | None = None,
     until: int | float | str | None = None,
     filters: Mapping[str, Any] | None = None,
-) -> Request:
+) -> Request[None]:
     """``GET /events``: a stream of ``JSONMessage``; it ends by itself only with ``until``."""
     query: list[tuple[str, str]] = []
     for key, val in (("since", since), ("until", until)):
@@ -59,12 +59,19 @@ def events(
 
 def auth(
     username: str, password: str, serveraddress: str | None = None, email: str | None = None
-) -> Request:
-    """``POST /auth``: check credentials against a registry."""
+) -> Request[dict[str, Any] | None]:
+    """``POST /auth``: check credentials against a registry.
+
+    The answer is ``{"Status": ..., "IdentityToken": ...}``, or None when the daemon
+    answers 204 with no body (the spec allows it)."""
     cfg: dict[str, str] = {"username": username, "password": password}
     if serveraddress:
         cfg["serveraddress"] = serveraddress
     if email:
         cfg["email"] = email
     body, headers = json_body(cfg)
-    return Request("POST", "/auth", body=body, headers=headers)
+    return Request("POST", "/auth", body=body, headers=headers, parse=_object_or_none)
+
+
+def _object_or_none(value: Any) -> dict[str, Any] | None:
+    return None if value is None else json_object(value)
