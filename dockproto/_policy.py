@@ -106,7 +106,7 @@ def whole_value(events: list[Any]) -> Any:
     return events[0].value
 
 
-def hijacked(request: Request, head: Response | Hijacked) -> Hijacked:
+def hijacked(request: Request[Any], head: Response | Hijacked) -> Hijacked:
     """The ``Hijacked`` of an upgrade request.  A daemon that answers 200 without
     upgrading sends output until it closes, but takes no stdin: a stream all the same."""
     if isinstance(head, Hijacked):

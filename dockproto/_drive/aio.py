@@ -38,6 +38,7 @@ from .._events import (
 )
 from .._models import ExecInspect, ExecResult, Version
 from .._request import Request
+from .._since import check_min_api
 from ..api import containers as _containers
 from ..api import exec as _exec
 from ..api import system as _system
@@ -52,7 +53,7 @@ class Channel(Protocol):
     """One connection to the daemon, as a backend opens it."""
 
     async def send_all(self, data: bytes, timeout: float | None) -> None: ...
-    async def receive(self, size: int, timeout: float | None) -> bytes: ...
+    async def receive(self, size: int, timeout: float | None) -> bytes | bytearray: ...
     async def receive_into(self, buf: memoryview, timeout: float | None) -> int: ...
     async def send_eof(self) -> None: ...
     async def aclose(self) -> None: ...  # at once, whatever the state; never raises
@@ -325,6 +326,8 @@ class Docker:
         self, request: Request[Any], body: Body = None, timeout: float | None = None
     ) -> Exchange:
         version = await self.negotiated_version(timeout) if request.versioned else None
+        if request.min_api and version:  # (before a connection is taken)
+            check_min_api(request.min_api, version)
         exchange = Exchange(self, request, timeout)
         await exchange.open(version, body)
         return exchange

@@ -39,6 +39,7 @@ from .._events import (
 )
 from .._models import ExecInspect, ExecResult, Version
 from .._request import Request
+from .._since import check_min_api
 from ..api import containers as _containers
 from ..api import exec as _exec
 from ..api import system as _system
@@ -53,7 +54,7 @@ class Channel(Protocol):
     """One connection to the daemon, as a backend opens it."""
 
     def send_all(self, data: bytes, timeout: float | None) -> None: ...
-    def receive(self, size: int, timeout: float | None) -> bytes: ...
+    def receive(self, size: int, timeout: float | None) -> bytes | bytearray: ...
     def receive_into(self, buf: memoryview, timeout: float | None) -> int: ...
     def send_eof(self) -> None: ...
     def close(self) -> None: ...  # at once, whatever the state; never raises
@@ -322,6 +323,8 @@ class Docker:
         self, request: Request[Any], body: Body = None, timeout: float | None = None
     ) -> Exchange:
         version = self.negotiated_version(timeout) if request.versioned else None
+        if request.min_api and version:  # (before a connection is taken)
+            check_min_api(request.min_api, version)
         exchange = Exchange(self, request, timeout)
         exchange.open(version, body)
         return exchange
