@@ -204,10 +204,35 @@ class Containers(_Area):
         """``POST /containers/{id}/resize``: the TTY's size in characters."""
         return await self._docker.request(api.containers.resize(container, height, width))
 
-    async def update(self, container: str, **resources: Any) -> dict[str, Any]:
-        """``POST /containers/{id}/update`` with resource fields (``Memory=...``,
-        ``CpuShares=...``)"""
-        return await self._docker.request(api.containers.update(container, **resources))
+    async def update(
+        self,
+        container: str,
+        *,
+        memory: int | None = None,
+        memory_swap: int | None = None,
+        cpu_shares: int | None = None,
+        cpu_period: int | None = None,
+        cpu_quota: int | None = None,
+        blkio_weight: int | None = None,
+        pids_limit: int | None = None,
+        restart_policy: str | tuple[str, int] | None = None,
+        resources: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``POST /containers/{id}/update``: change a container's resources."""
+        return await self._docker.request(
+            api.containers.update(
+                container,
+                memory=memory,
+                memory_swap=memory_swap,
+                cpu_shares=cpu_shares,
+                cpu_period=cpu_period,
+                cpu_quota=cpu_quota,
+                blkio_weight=blkio_weight,
+                pids_limit=pids_limit,
+                restart_policy=restart_policy,
+                resources=resources,
+            )
+        )
 
     async def prune(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """``POST /containers/prune``: ``{"ContainersDeleted": [...], "SpaceReclaimed": n}``."""

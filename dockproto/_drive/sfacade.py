@@ -243,11 +243,36 @@ class Containers(_Area):
         )
 
     def update(
-        self, container: str, *, timeout: float | None = None, **resources: Any
+        self,
+        container: str,
+        *,
+        memory: int | None = None,
+        memory_swap: int | None = None,
+        cpu_shares: int | None = None,
+        cpu_period: int | None = None,
+        cpu_quota: int | None = None,
+        blkio_weight: int | None = None,
+        pids_limit: int | None = None,
+        restart_policy: str | tuple[str, int] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
-        """``POST /containers/{id}/update`` with resource fields (``Memory=...``,
-        ``CpuShares=...``)"""
-        return self._docker.request(api.containers.update(container, **resources), timeout=timeout)
+        """``POST /containers/{id}/update``: change a container's resources."""
+        return self._docker.request(
+            api.containers.update(
+                container,
+                memory=memory,
+                memory_swap=memory_swap,
+                cpu_shares=cpu_shares,
+                cpu_period=cpu_period,
+                cpu_quota=cpu_quota,
+                blkio_weight=blkio_weight,
+                pids_limit=pids_limit,
+                restart_policy=restart_policy,
+                resources=resources,
+            ),
+            timeout=timeout,
+        )
 
     def prune(
         self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None

@@ -429,33 +429,46 @@ def resize(container: str, height: int, width: int) -> Request[None]:
     return _empty("POST", _path(container, "/resize"), (("h", str(h)), ("w", str(w))))
 
 
-def update(container: str, **resources: Any) -> Request[dict[str, Any]]:
-    """``POST /containers/{id}/update`` with resource fields (``Memory=...``, ``CpuShares=...``)
+def update(
+    container: str,
+    *,
+    memory: int | None = None,
+    memory_swap: int | None = None,
+    cpu_shares: int | None = None,
+    cpu_period: int | None = None,
+    cpu_quota: int | None = None,
+    blkio_weight: int | None = None,
+    pids_limit: int | None = None,
+    restart_policy: str | tuple[str, int] | None = None,
+    resources: Mapping[str, Any] | None = None,
+) -> Request[dict[str, Any]]:
+    """``POST /containers/{id}/update``: change a container's resources.
 
-    Also takes the snake-case names of ``create``: ``memory``, ``memory_swap``,
-    ``cpu_shares``, ``cpu_period``, ``blkio_weight``, ``restart_policy``.
+    The keywords are ``create``'s names (``memory_swap`` may be -1: unlimited); any other
+    field of the Engine's ``Resources`` goes in ``resources`` by its own name
+    (``{"CpuRealtimeRuntime": ...}``).
     """
-    names = {
-        "memory": "Memory",
-        "memory_swap": "MemorySwap",
-        "cpu_shares": "CpuShares",
-        "cpu_period": "CpuPeriod",
-        "cpu_quota": "CpuQuota",
-        "blkio_weight": "BlkioWeight",
-        "pids_limit": "PidsLimit",
+    given = {
+        "Memory": memory,
+        "MemorySwap": memory_swap,
+        "CpuShares": cpu_shares,
+        "CpuPeriod": cpu_period,
+        "CpuQuota": cpu_quota,
+        "BlkioWeight": blkio_weight,
+        "PidsLimit": pids_limit,
     }
     body_json: dict[str, Any] = {}
-    for key, val in resources.items():
-        if key == "restart_policy":
-            body_json["RestartPolicy"] = _restart(val)
-        elif key in names:
-            if key != "memory_swap":
+    for key, val in (resources or {}).items():
+        if not key[:1].isupper():
+            raise ValueError(f"resources takes the Engine's field names, not {key!r}")
+        body_json[key] = val
+    for key, val in given.items():
+        if val is not None:
+            if key != "MemorySwap":
                 non_negative(val, key)
-            body_json[names[key]] = val
-        elif key[:1].isupper():
             body_json[key] = val
-        else:
-            raise ValueError(f"unknown update field {key!r}")
+    if restart_policy is not None:
+        body_json["RestartPolicy"] = _restart(restart_policy)
     body, headers = json_body(body_json)
     return Request(
         "POST",

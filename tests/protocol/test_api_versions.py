@@ -145,7 +145,7 @@ def test_create_fields_are_gated(path: FieldPath, version: str) -> None:
 @pytest.mark.parametrize("path,version", UPDATE_BODY, ids=[_name(p) for p, _ in UPDATE_BODY])
 def test_update_fields_are_gated(path: FieldPath, version: str) -> None:
     """``update``'s per-device blkio fields take effect from 1.55; before, refused."""
-    req = api.containers.update("web", **{path[0]: [{"Path": "/dev/sda", "Rate": 1}]})
+    req = api.containers.update("web", resources={path[0]: [{"Path": "/dev/sda", "Rate": 1}]})
     assert re.fullmatch(
         rf"containers\.update\({path[0]}\) needs API 1\.55; this connection speaks 1\.44",
         refused(req, "1.44"),

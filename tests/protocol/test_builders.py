@@ -491,11 +491,15 @@ def test_bodies_of_the_other_builders() -> None:
     }
     assert wire(api.networks.connect("n1", "c1"))[0] == "POST /v1.41/networks/n1/connect HTTP/1.1"
     assert wire(api.volumes.create())[0] == "POST /v1.41/volumes/create HTTP/1.1"
-    assert _body(api.containers.update("c1", memory=1 << 20, CpuQuota=5000)) == {
+    assert _body(api.containers.update("c1", memory=1 << 20, resources={"CpuQuota": 5000})) == {
         "Memory": 1 << 20,
         "CpuQuota": 5000,
     }
     assert _body(api.exec.start("e1", tty=True, detach=True)) == {"Detach": True, "Tty": True}
+    with pytest.raises(ValueError, match="Engine's field names"):
+        api.containers.update("c1", resources={"memory": 1})
+    with pytest.raises(ValueError, match="CpuShares"):
+        api.containers.update("c1", cpu_shares=-1)
 
 
 def test_models_tolerate_what_engines_leave_out() -> None:
