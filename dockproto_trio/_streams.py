@@ -27,6 +27,7 @@ from dockproto import (
     StreamKind,
 )
 from dockproto._decode import Content
+from dockproto._drive.extract import Extractor
 
 from ._exchange import FAST_CANCEL_TEST, SCHEDULE_EVERY, Exchange
 
@@ -303,18 +304,19 @@ class TarStream(EventStream[Any]):
     async def extract(self, dest: str, *, devices: bool = False) -> list[str]:
         """Unpack into ``dest``, refusing any member that would land outside it.
 
-        Returns the names written.  See ``dockproto_trio._extract`` for the rules.
+        Returns the names written.  See ``dockproto._extraction`` for the rules.
         """
-        from ._extract import extract_items
-
         try:
-            written = await extract_items(self, dest, devices=devices)
-            async for _ in self:  # to the end of the response: the connection is reused
-                pass
+            extractor = Extractor(dest, devices=devices)
+            try:
+                async for item in self:  # to the end of the response: the connection is reused
+                    extractor.feed(item)
+                return extractor.close()
+            finally:
+                extractor.abort()  # (the open file, if the stream failed in its data)
         except BaseException:
             await self.aclose()
             raise
-        return written
 
 
 class _RawIter:
