@@ -74,12 +74,11 @@ class Extractor:
     ``devices=True`` (device nodes need root).
     """
 
-    __slots__ = ("_closed", "_dirs", "_fd", "_plan", "_prefix", "_root", "_written")
+    __slots__ = ("_closed", "_dirs", "_fd", "_plan", "_prefix", "_written")
 
     def __init__(self, dest: str, *, devices: bool = False) -> None:
         root = os.path.realpath(dest)
         os.makedirs(root, exist_ok=True)
-        self._root = root
         self._prefix = root.rstrip(os.sep) + os.sep
         self._plan = ExtractionPlan(devices=devices)
         self._dirs: set[str] = {""}  # relative paths seen (or made) as real folders
@@ -89,7 +88,8 @@ class Extractor:
 
     def feed(self, item: object) -> None:
         """Carry out ``item``: ``UnsafeArchiveError`` if it is refused (nothing of it is
-        written), ``ProtocolError`` if it does not fit the items before it."""
+        written, but missing folders on its way), ``ProtocolError`` if it does not fit
+        the items before it."""
         if self._closed:
             raise ValueError("feed() on a closed Extractor")
         try:
