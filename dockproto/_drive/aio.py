@@ -760,5 +760,6 @@ class TarStream(EventStream[Any]):
                 extractor.feed(item)
             return extractor.close()
         except BaseException:
+            extractor.abort()
             await self.aclose()
             raise

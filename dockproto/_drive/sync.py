@@ -755,5 +755,6 @@ class TarStream(EventStream[Any]):
                 extractor.feed(item)
             return extractor.close()
         except BaseException:
+            extractor.abort()
             self.close()
             raise

@@ -1,6 +1,6 @@
 """Hostile archives served by a fake daemon for export, get_archive and image save.
 
-``await tar.extract(dest)`` must refuse them as ``extract_items`` does, close the
+``await tar.extract(dest)`` must refuse them as ``Extractor`` does, close the
 connection it read them from, and leave the client working, with or without
 ``async with`` around the stream.
 """
@@ -16,7 +16,7 @@ import trio.testing
 
 import dockproto
 import dockproto_trio
-from dockproto_trio._extract import UnsafeArchiveError
+from dockproto import UnsafeArchiveError
 
 from ..fakedaemon import Seen, json_answer
 from ..faults.wire import CHUNKED_HEAD, chunk, open_fds, serve

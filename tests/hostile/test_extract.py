@@ -1,4 +1,4 @@
-"""Safe extraction: crafted archives of every kind fed to ``extract_items``.
+"""Safe extraction: crafted archives of every kind fed to an ``Extractor``.
 
 Each archive is decoded by ``dockproto.TarReader`` and extracted into ``dest`` next to
 a folder ``outside`` holding a secret file.  An escaping archive must raise
@@ -17,11 +17,25 @@ from typing import Any
 import pytest
 
 import dockproto
-from dockproto_trio._extract import UnsafeArchiveError, extract_items
+from dockproto import UnsafeArchiveError
+from dockproto._drive.extract import Extractor
 
 from .archives import M, build, snapshot
 
 LONG = "d" * 120
+
+
+async def extract_items(
+    items: AsyncIterator[Any], dest: str, *, devices: bool = False
+) -> list[str]:
+    """What every client's ``TarStream.extract`` does with the items."""
+    extractor = Extractor(dest, devices=devices)
+    try:
+        async for item in items:
+            extractor.feed(item)
+        return extractor.close()
+    finally:
+        extractor.abort()
 
 
 async def items_of(data: bytes) -> AsyncIterator[Any]:
