@@ -57,15 +57,18 @@ class Channel:
 
 
 class _Limiter:
+    """The bound on requests at once: a semaphore (a ``CapacityLimiter`` would refuse a
+    second token for one borrower, and the driver's ``release`` names none)."""
+
     def __init__(self, size: int) -> None:
-        self._limiter = trio.CapacityLimiter(size)
+        self._sem = trio.Semaphore(size, max_value=size)
 
     async def acquire(self, timeout: float | None) -> bool:
-        await self._limiter.acquire_on_behalf_of(self)  # (released by whichever task)
+        await self._sem.acquire()
         return True
 
     def release(self) -> None:
-        self._limiter.release_on_behalf_of(self)
+        self._sem.release()
 
 
 class _Lock:
