@@ -314,25 +314,31 @@ class Docker:
         if self._api_version is None:
             with self._negotiate_lock:
                 if self._api_version is None:
-                    self.ping(timeout=timeout)
+                    self._ping(timeout)
         assert self._api_version is not None
         return self._api_version
 
     def _start(
         self, request: Request[Any], body: Body = None, timeout: float | None = None
     ) -> Exchange:
+        deadline = None if timeout is None else self._io.clock() + timeout
         version = self.negotiated_version(timeout) if request.versioned else None
         exchange = Exchange(self, request, timeout)
+        exchange.deadline = deadline  # (a negotiation's time is the call's too)
         exchange.open(version, body)
         return exchange
 
-    def request(self, request: Request[T], body: Body = None, *, timeout: float | None = None) -> T:
-        """Run a whole-answer request and return its typed value (errors raise)."""
+    def _take_turn(self, timeout: float | None) -> float | None:
+        """Wait for a turn among ``MAX_CONCURRENT_REQUESTS``; the time left after it."""
         deadline = None if timeout is None else self._io.clock() + timeout
         if not self._limiter.acquire(timeout):
             raise TimeoutError("no connection became free in time")
+        return None if deadline is None else deadline - self._io.clock()
+
+    def request(self, request: Request[T], body: Body = None, *, timeout: float | None = None) -> T:
+        """Run a whole-answer request and return its typed value (errors raise)."""
+        left = self._take_turn(timeout)
         try:
-            left = None if deadline is None else deadline - self._io.clock()
             exchange = self._start(request, body, left)
             _, events = exchange.read_all()
         finally:
@@ -371,6 +377,14 @@ class Docker:
 
     def ping(self, *, timeout: float | None = None) -> str:
         """``GET /_ping``: ``"OK"`` (and the API version is negotiated, if not yet)."""
+        left = self._take_turn(timeout)
+        try:
+            return self._ping(left)
+        finally:
+            self._limiter.release()
+
+    def _ping(self, timeout: float | None) -> str:
+        """``GET /_ping`` without a turn of its own (a negotiation runs in a call's)."""
         exchange = Exchange(self, _system.ping(), timeout)
         exchange.open(None)
         head, events = exchange.read_all()
