@@ -16,7 +16,7 @@ import trio.testing
 
 import dockproto
 import dockproto_trio
-from dockproto_trio._extract import UnsafeArchiveError
+from dockproto import UnsafeArchiveError
 
 from ..fakedaemon import Seen, json_answer
 from ..faults.wire import CHUNKED_HEAD, chunk, open_fds, serve
