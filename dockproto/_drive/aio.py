@@ -476,14 +476,28 @@ class Docker:
                 out, err = await stream.collect()
             else:
                 result: list[tuple[bytes, bytes]] = []
+                failed: list[bool] = []
 
                 async def reader() -> None:
-                    result.append(await stream.collect())
+                    try:
+                        result.append(await stream.collect())
+                    except BaseException:
+                        # The writer may wait on a full socket (a thread of its own, in
+                        # the blocking client, that nothing else would end): closing
+                        # ends its wait.
+                        failed.append(True)
+                        await stream.aclose()
+                        raise
 
                 async def writer() -> None:
-                    if stdin:
-                        await stream.send_all(stdin)
-                    await stream.send_eof()
+                    try:
+                        if stdin:
+                            await stream.send_all(stdin)
+                        await stream.send_eof()
+                    except Exception:
+                        if failed:  # (closed by the reader: the reader's error is the one)
+                            return
+                        raise
 
                 await self._io.run_both(reader, writer)
                 out, err = result[0]

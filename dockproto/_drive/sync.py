@@ -471,14 +471,28 @@ class Docker:
                 out, err = stream.collect()
             else:
                 result: list[tuple[bytes, bytes]] = []
+                failed: list[bool] = []
 
                 def reader() -> None:
-                    result.append(stream.collect())
+                    try:
+                        result.append(stream.collect())
+                    except BaseException:
+                        # The writer may wait on a full socket (a thread of its own, in
+                        # the blocking client, that nothing else would end): closing
+                        # ends its wait.
+                        failed.append(True)
+                        stream.close()
+                        raise
 
                 def writer() -> None:
-                    if stdin:
-                        stream.send_all(stdin)
-                    stream.send_eof()
+                    try:
+                        if stdin:
+                            stream.send_all(stdin)
+                        stream.send_eof()
+                    except Exception:
+                        if failed:  # (closed by the reader: the reader's error is the one)
+                            return
+                        raise
 
                 self._io.run_both(reader, writer)
                 out, err = result[0]
