@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import select
 import ssl
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,9 @@ from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
 from dockproto._policy import UPLOAD_PIECE
 from dockproto_sync._hosts import environ, tls_context
+
+if sys.version_info < (3, 11):  # pragma: no cover - 3.10
+    from exceptiongroup import BaseExceptionGroup
 
 Stream = trio.SocketStream | trio.SSLStream[trio.SocketStream]
 
@@ -157,9 +161,16 @@ class Backend:
     async def run_both(
         self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
     ) -> None:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(first)
-            nursery.start_soon(second)
+        """Both at once; the error of one that failed, as it is (not in a group: the
+        caller made one call, and gets that call's error, as on the other loops)."""
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(first)
+                nursery.start_soon(second)
+        except BaseExceptionGroup as group:
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
 
 
 def resolve(host: str | None = None, tls: bool | ssl.SSLContext | None = None) -> HostSpec:
