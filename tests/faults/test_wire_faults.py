@@ -9,7 +9,6 @@ work afterwards, and no file descriptor may be left open.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 import json
 import socket
@@ -26,7 +25,7 @@ import dockproto_trio
 from dockproto_asyncio._backend import QUICK_READS
 
 from ..fakedaemon import Seen, json_answer
-from .wire import CHUNKED_HEAD, chunk, frame, open_fds, reset, serve
+from .wire import CHUNKED_HEAD, chunk, frame, joined, open_fds, reset, serve
 
 VERSION = {"ApiVersion": "1.41", "Version": "20.10.24"}
 UPGRADED = (
@@ -82,23 +81,6 @@ async def call(docker: dockproto_trio.Docker, what: str) -> Any:
         async with docker.containers.attach("c1", tty=False) as s:
             return await s.collect()
     raise AssertionError(what)
-
-
-def joined(result: Any) -> Any:
-    """Stream chunks and tar data with runs joined (a run comes in one piece per read)."""
-    if not isinstance(result, list):
-        return result
-    out: list[Any] = []
-    for item in result:
-        if isinstance(item, (dockproto.StreamChunk, dockproto.TarData)) and out:
-            prev = out[-1]
-            if type(prev) is type(item) and getattr(prev, "stream", 0) == getattr(
-                item, "stream", 0
-            ):
-                out[-1] = dataclasses.replace(prev, data=prev.data + item.data)
-                continue
-        out.append(item)
-    return out
 
 
 def endpoint(target: str) -> str:
