@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+import os
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -31,6 +32,8 @@ import dockproto_asyncio
 import dockproto_sync
 import dockproto_trio
 from dockproto_sync._hosts import tls_context
+
+from .wire import open_fds
 
 KINDS = ["trio", "asyncio", "uvloop", "sync"]
 WAIT = 30.0  # seconds: a hand-over between threads that takes longer is a failure
@@ -230,6 +233,21 @@ class Loop:
 @asynccontextmanager
 async def _nothing() -> AsyncIterator[None]:
     yield None
+
+
+@contextmanager
+def no_leak() -> Iterator[None]:
+    """The block leaves no descriptor open (it names any it left)."""
+    before = open_fds()
+    yield
+    after = open_fds()
+    left = {}
+    for fd in after - before:
+        try:
+            left[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            pass
+    assert len(after) == len(before), f"descriptors left open: {left}"
 
 
 def warm_up() -> None:

@@ -12,7 +12,6 @@ silently short result; and the same client works afterwards.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -37,9 +36,10 @@ from .clients import (
     Outcome,
     Signal,
     in_trio_thread,
+    no_leak,
     warm_up,
 )
-from .wire import CHUNKED_HEAD, chunk, frame, joined, open_fds, reset, serve
+from .wire import CHUNKED_HEAD, chunk, frame, joined, reset, serve
 
 VERSION = {"ApiVersion": "1.41", "Version": "20.10.24"}
 UPGRADED = (
@@ -132,21 +132,6 @@ def served(handler: Any, *, tcp: bool = False, raw: bool = False) -> Iterator[An
     """The fake daemon in a trio loop of its own, in a thread, for the block."""
     with in_trio_thread(lambda: serve(handler, tcp=tcp, raw=raw)) as (d, _):
         yield d
-
-
-@contextmanager
-def no_leak() -> Iterator[None]:
-    """The block leaves no descriptor open (it names any it left)."""
-    before = open_fds()
-    yield
-    after = open_fds()
-    left = {}
-    for fd in after - before:
-        try:
-            left[fd] = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            pass
-    assert len(after) == len(before), f"descriptors left open: {left}"
 
 
 def works_afterwards(c: Client, what: str) -> None:
