@@ -27,7 +27,6 @@ from typing import Any
 import trio
 import trio.testing
 
-import dockproto
 import dockproto_asyncio
 import dockproto_sync
 import dockproto_trio
@@ -643,7 +642,3 @@ def _open(docker: Any, what: str, ref: str) -> Any:
     if what == "attach":
         return docker.containers.attach(ref, tty=False).__enter__()
     raise AssertionError(what)
-
-
-def is_protocol_error(outcome: Outcome) -> bool:
-    return isinstance(outcome.error, dockproto.ProtocolError)
