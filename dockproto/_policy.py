@@ -78,17 +78,26 @@ class TtyCache:
         self._size = size
         self._tty: collections.OrderedDict[str, bool] = collections.OrderedDict()
 
+    # The blocking client is shared between threads: another thread may evict an entry
+    # between two steps below, which is no error (a KeyError, from it, is let go).
+
     def remember(self, container_id: str, tty: bool) -> None:
         self._tty[container_id] = tty
-        self._tty.move_to_end(container_id)
-        while len(self._tty) > self._size:
-            self._tty.popitem(last=False)
+        try:
+            self._tty.move_to_end(container_id)
+            while len(self._tty) > self._size:
+                self._tty.popitem(last=False)
+        except KeyError:
+            pass
 
     def get(self, container: str) -> bool | None:
         """The setting if known, else None (then ask ``learn`` with an inspect)."""
         tty = self._tty.get(container)
         if tty is not None:
-            self._tty.move_to_end(container)
+            try:
+                self._tty.move_to_end(container)
+            except KeyError:
+                pass
         return tty
 
     def learn(self, inspect_value: Mapping[str, Any]) -> bool:

@@ -34,7 +34,13 @@ def _poll_readable(fd: int) -> bool:
 
 
 class SocketChannel:
-    """A plain connection: a non-blocking socket driven through the loop."""
+    """A plain connection: a non-blocking socket driven through the loop.
+
+    Closed while another task waits in a read or a send on it (a stream closed from
+    another task), the socket is shut down first, which ends that wait (end of file, a
+    broken pipe), and closed when the wait has ended: a socket closed under a waiting
+    ``sock_recv`` would leave it waiting for ever, its descriptor gone from the poller.
+    """
 
     can_receive_into = True
 
@@ -42,9 +48,20 @@ class SocketChannel:
         self.sock = sock
         self.loop = asyncio.get_running_loop()
         self._quick = 0
+        self._waits = 0  # reads and sends under way
+        self._closing = False
+
+    def _done(self) -> None:
+        self._waits -= 1
+        if self._closing and not self._waits:
+            self.sock.close()
 
     async def send_all(self, data: bytes, timeout: float | None) -> None:
-        await self.loop.sock_sendall(self.sock, data)
+        self._waits += 1
+        try:
+            await self.loop.sock_sendall(self.sock, data)
+        finally:
+            self._done()
 
     async def _turn(self) -> None:
         self._quick += 1
@@ -54,17 +71,32 @@ class SocketChannel:
 
     async def receive(self, size: int, timeout: float | None) -> bytes:
         await self._turn()
-        return await self.loop.sock_recv(self.sock, size)
+        self._waits += 1
+        try:
+            return await self.loop.sock_recv(self.sock, size)
+        finally:
+            self._done()
 
     async def receive_into(self, buf: memoryview, timeout: float | None) -> int:
         await self._turn()
-        return await self.loop.sock_recv_into(self.sock, buf)
+        self._waits += 1
+        try:
+            return await self.loop.sock_recv_into(self.sock, buf)
+        finally:
+            self._done()
 
     async def send_eof(self) -> None:
         self.sock.shutdown(socket.SHUT_WR)
 
     async def aclose(self) -> None:
-        self.sock.close()
+        self._closing = True
+        if not self._waits:
+            self.sock.close()
+            return
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # the wait ends, and then closes it
+        except OSError:
+            pass  # (not connected: the wait has ended already, or ends of itself)
 
     def stale(self) -> bool:
         return _poll_readable(self.sock.fileno())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import select
 import ssl
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,9 @@ from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
 from dockproto._policy import UPLOAD_PIECE
 from dockproto_sync._hosts import environ, tls_context
+
+if sys.version_info < (3, 11):  # pragma: no cover - 3.10
+    from exceptiongroup import BaseExceptionGroup
 
 Stream = trio.SocketStream | trio.SSLStream[trio.SocketStream]
 
@@ -57,15 +61,18 @@ class Channel:
 
 
 class _Limiter:
+    """The bound on requests at once: a semaphore (a ``CapacityLimiter`` would refuse a
+    second token for one borrower, and the driver's ``release`` names none)."""
+
     def __init__(self, size: int) -> None:
-        self._limiter = trio.CapacityLimiter(size)
+        self._sem = trio.Semaphore(size, max_value=size)
 
     async def acquire(self, timeout: float | None) -> bool:
-        await self._limiter.acquire_on_behalf_of(self)  # (released by whichever task)
+        await self._sem.acquire()
         return True
 
     def release(self) -> None:
-        self._limiter.release_on_behalf_of(self)
+        self._sem.release()
 
 
 class _Lock:
@@ -154,9 +161,16 @@ class Backend:
     async def run_both(
         self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
     ) -> None:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(first)
-            nursery.start_soon(second)
+        """Both at once; the error of one that failed, as it is (not in a group: the
+        caller made one call, and gets that call's error, as on the other loops)."""
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(first)
+                nursery.start_soon(second)
+        except BaseExceptionGroup as group:
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
 
 
 def resolve(host: str | None = None, tls: bool | ssl.SSLContext | None = None) -> HostSpec:

@@ -4,7 +4,8 @@ hostile bytes, cut-off streams, silence.
 It parses each request with h11 (server side) and hands it to a handler that writes
 whatever bytes it likes to the stream.  Connections are trio memory stream pairs, so
 tests run without sockets; ``connect`` counts them and ``closed`` counts the ones the
-client closed.
+client closed.  ``fake_docker`` gives the trio client over it: the trio backend with
+``connect`` opening memory streams (``MemoryBackend``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import h11
 import trio
 import trio.testing
 
+import dockproto
 import dockproto_trio
 
 
@@ -99,8 +101,47 @@ class FakeDaemon:
             await trio.aclose_forcefully(stream)
 
 
+class MemoryChannel:
+    """The driver's ``Channel`` over one trio memory stream (no socket: never stale)."""
+
+    can_receive_into = False
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    async def send_all(self, data: bytes, timeout: float | None) -> None:
+        await self.stream.send_all(data)
+
+    async def receive(self, size: int, timeout: float | None) -> bytes:
+        return bytes(await self.stream.receive_some(size))
+
+    async def receive_into(self, buf: memoryview, timeout: float | None) -> int:
+        raise AssertionError("can_receive_into is False")
+
+    async def send_eof(self) -> None:
+        await self.stream.send_eof()
+
+    async def aclose(self) -> None:
+        await trio.aclose_forcefully(self.stream)
+
+    def stale(self) -> bool:
+        return False
+
+
+class MemoryBackend(dockproto_trio.Backend):
+    """The trio client's backend, connecting to a ``FakeDaemon`` over memory streams."""
+
+    def __init__(self, daemon: FakeDaemon) -> None:
+        super().__init__(dockproto.HostSpec(daemon.address, "unix", path="/fake"), None)
+        self.daemon = daemon
+        self.http_host = daemon.http_host
+
+    async def connect(self, timeout: float | None) -> MemoryChannel:  # type: ignore[override]
+        return MemoryChannel(await self.daemon.connect())
+
+
 def fake_docker(daemon: FakeDaemon, api_version: str | None = None) -> dockproto_trio.Docker:
-    return dockproto_trio.Docker(daemon, api_version=api_version)  # type: ignore[arg-type]
+    return dockproto_trio.Docker(MemoryBackend(daemon), api_version=api_version)
 
 
 async def ping_ok(seen: Seen, stream: Any) -> bool:

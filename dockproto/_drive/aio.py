@@ -318,29 +318,35 @@ class Docker:
         if self._api_version is None:
             async with self._negotiate_lock:
                 if self._api_version is None:
-                    await self.ping(timeout=timeout)
+                    await self._ping(timeout)
         assert self._api_version is not None
         return self._api_version
 
     async def _start(
         self, request: Request[Any], body: Body = None, timeout: float | None = None
     ) -> Exchange:
+        deadline = None if timeout is None else self._io.clock() + timeout
         version = await self.negotiated_version(timeout) if request.versioned else None
         if request.min_api and version:  # (before a connection is taken)
             check_min_api(request.min_api, version)
         exchange = Exchange(self, request, timeout)
+        exchange.deadline = deadline  # (a negotiation's time is the call's too)
         await exchange.open(version, body)
         return exchange
+
+    async def _take_turn(self, timeout: float | None) -> float | None:
+        """Wait for a turn among ``MAX_CONCURRENT_REQUESTS``; the time left after it."""
+        deadline = None if timeout is None else self._io.clock() + timeout
+        if not await self._limiter.acquire(timeout):
+            raise TimeoutError("no connection became free in time")
+        return None if deadline is None else deadline - self._io.clock()
 
     async def request(
         self, request: Request[T], body: Body = None, *, timeout: float | None = None
     ) -> T:
         """Run a whole-answer request and return its typed value (errors raise)."""
-        deadline = None if timeout is None else self._io.clock() + timeout
-        if not await self._limiter.acquire(timeout):
-            raise TimeoutError("no connection became free in time")
+        left = await self._take_turn(timeout)
         try:
-            left = None if deadline is None else deadline - self._io.clock()
             exchange = await self._start(request, body, left)
             _, events = await exchange.read_all()
         finally:
@@ -379,6 +385,14 @@ class Docker:
 
     async def ping(self, *, timeout: float | None = None) -> str:
         """``GET /_ping``: ``"OK"`` (and the API version is negotiated, if not yet)."""
+        left = await self._take_turn(timeout)
+        try:
+            return await self._ping(left)
+        finally:
+            self._limiter.release()
+
+    async def _ping(self, timeout: float | None) -> str:
+        """``GET /_ping`` without a turn of its own (a negotiation runs in a call's)."""
         exchange = Exchange(self, _system.ping(), timeout)
         await exchange.open(None)
         head, events = await exchange.read_all()
@@ -465,14 +479,28 @@ class Docker:
                 out, err = await stream.collect()
             else:
                 result: list[tuple[bytes, bytes]] = []
+                failed: list[bool] = []
 
                 async def reader() -> None:
-                    result.append(await stream.collect())
+                    try:
+                        result.append(await stream.collect())
+                    except BaseException:
+                        # The writer may wait on a full socket (a thread of its own, in
+                        # the blocking client, that nothing else would end): closing
+                        # ends its wait.
+                        failed.append(True)
+                        await stream.aclose()
+                        raise
 
                 async def writer() -> None:
-                    if stdin:
-                        await stream.send_all(stdin)
-                    await stream.send_eof()
+                    try:
+                        if stdin:
+                            await stream.send_all(stdin)
+                        await stream.send_eof()
+                    except Exception:
+                        if failed:  # (closed by the reader: the reader's error is the one)
+                            return
+                        raise
 
                 await self._io.run_both(reader, writer)
                 out, err = result[0]

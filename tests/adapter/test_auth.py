@@ -1,19 +1,54 @@
-"""Registry credentials from the docker CLI's config, sent as X-Registry-Auth."""
+"""Registry credentials from the docker CLI's config, sent as X-Registry-Auth.
+
+The lookup is ``Docker.auth_for`` in the driver (written once), over each client's
+backend: its ``read_file`` reads ``config.json`` and its ``run_process`` runs the helper.
+So every lookup below runs on the three clients, trio, asyncio and blocking.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 import stat
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import trio
 
-from dockproto_trio._auth import CredentialError, auth_for, registry_of
+import dockproto_asyncio
+import dockproto_sync
+import dockproto_trio
+from dockproto import CredentialError, registry_of
 
 from ..fakedaemon import FakeDaemon, Seen, fake_docker
+
+AuthFor = Callable[[str], Any]
+
+
+@pytest.fixture(params=["trio", "asyncio", "sync"])
+def auth_for(request: Any, tmp_path: Any, monkeypatch: Any) -> AuthFor:
+    """``auth_for(image)`` on one client (no daemon: the lookup sends nothing), with
+    ``DOCKER_CONFIG`` the test's folder, where ``write_config`` writes."""
+    kind = str(request.param)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    host = f"unix://{tmp_path}/no-daemon.sock"
+
+    def lookup(image: str) -> Any:
+        if kind == "sync":
+            with dockproto_sync.open_docker(host) as docker:
+                return docker.auth_for(image)
+        module: Any = dockproto_trio if kind == "trio" else dockproto_asyncio
+
+        async def run() -> Any:
+            async with module.open_docker(host) as docker:
+                return await docker.auth_for(image)
+
+        return trio.run(run) if kind == "trio" else asyncio.run(run())
+
+    return lookup
 
 
 def write_config(tmp_path: Any, config: dict[str, Any]) -> str:
@@ -44,24 +79,29 @@ def test_registry_of() -> None:
     assert registry_of("localhost/app") == "localhost"
 
 
-async def test_auths_entry(tmp_path: Any) -> None:
+def test_no_config_file_means_no_credentials(auth_for: AuthFor) -> None:
+    """Without a config.json (the backend reads no such file) there are no credentials."""
+    assert auth_for("busybox") is None
+
+
+def test_auths_entry(tmp_path: Any, auth_for: AuthFor) -> None:
     """A base64 user:password in auths is decoded for the image's registry."""
     token = base64.b64encode(b"alice:s3cret").decode()
-    path = write_config(tmp_path, {"auths": {"https://index.docker.io/v1/": {"auth": token}}})
-    assert await auth_for("busybox", path) == {
+    write_config(tmp_path, {"auths": {"https://index.docker.io/v1/": {"auth": token}}})
+    assert auth_for("busybox") == {
         "username": "alice",
         "password": "s3cret",
         "serveraddress": "https://index.docker.io/v1/",
     }
-    assert await auth_for("ghcr.io/x/y", path) is None
+    assert auth_for("ghcr.io/x/y") is None
 
 
-async def test_cred_helper_wins_over_store(tmp_path: Any, monkeypatch: Any) -> None:
+def test_cred_helper_wins_over_store(tmp_path: Any, monkeypatch: Any, auth_for: AuthFor) -> None:
     """credHelpers for the registry wins over credsStore, which wins over auths."""
     helper(tmp_path, "per", "bob", "pw1")
     helper(tmp_path, "store", "carol", "pw2")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    path = write_config(
+    write_config(
         tmp_path,
         {
             "credHelpers": {"registry.example.com": "per"},
@@ -69,31 +109,33 @@ async def test_cred_helper_wins_over_store(tmp_path: Any, monkeypatch: Any) -> N
             "auths": {"registry.example.com": {"auth": base64.b64encode(b"x:y").decode()}},
         },
     )
-    got = await auth_for("registry.example.com/team/app:1", path)
+    got = auth_for("registry.example.com/team/app:1")
     assert got == {"username": "bob", "password": "pw1", "serveraddress": "registry.example.com"}
-    hub = await auth_for("busybox", path)
+    hub = auth_for("busybox")
     assert hub is not None and hub["username"] == "carol"
 
 
-async def test_store_without_entry_falls_back_to_auths(tmp_path: Any, monkeypatch: Any) -> None:
+def test_store_without_entry_falls_back_to_auths(
+    tmp_path: Any, monkeypatch: Any, auth_for: AuthFor
+) -> None:
     """A store that has no credentials for the server leaves auths to answer."""
     helper(tmp_path, "empty", "", "", fail=True)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     token = base64.b64encode(b"dave:pw").decode()
-    path = write_config(tmp_path, {"credsStore": "empty", "auths": {"docker.io": {"auth": token}}})
-    got = await auth_for("library/busybox", path)
+    write_config(tmp_path, {"credsStore": "empty", "auths": {"docker.io": {"auth": token}}})
+    got = auth_for("library/busybox")
     assert got is not None and got["username"] == "dave"
 
 
-async def test_missing_helper_is_a_clear_error(tmp_path: Any) -> None:
+def test_missing_helper_is_a_clear_error(tmp_path: Any, auth_for: AuthFor) -> None:
     """A configured helper that is not installed is a CredentialError naming it."""
-    path = write_config(tmp_path, {"credsStore": "dockproto-absent"})
+    write_config(tmp_path, {"credsStore": "dockproto-absent"})
     with pytest.raises(CredentialError, match="docker-credential-dockproto-absent"):
-        await auth_for("busybox", path)
+        auth_for("busybox")
 
 
-async def test_failing_helper_output_stays_out_of_the_error(
-    tmp_path: Any, monkeypatch: Any
+def test_failing_helper_output_stays_out_of_the_error(
+    tmp_path: Any, monkeypatch: Any, auth_for: AuthFor
 ) -> None:
     """A helper that fails is named with its status; what it printed is not in the error."""
     script = tmp_path / "bin" / "docker-credential-boom"
@@ -101,13 +143,13 @@ async def test_failing_helper_output_stays_out_of_the_error(
     script.write_text("#!/bin/sh\necho 'token=s3cret'; echo 's3cret' >&2; exit 3\n")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    path = write_config(tmp_path, {"credsStore": "boom"})
+    write_config(tmp_path, {"credsStore": "boom"})
     with pytest.raises(CredentialError) as info:
-        await auth_for("busybox", path)
+        auth_for("busybox")
     assert str(info.value) == "docker-credential-boom get failed (3)"
 
 
-async def test_malformed_config_file_names_the_file(tmp_path: Any) -> None:
+def test_malformed_config_file_names_the_file(tmp_path: Any, auth_for: AuthFor) -> None:
     """A config.json that is not JSON, or not UTF-8, is a CredentialError naming the file."""
     path = tmp_path / "config.json"
     for data, reason in (
@@ -116,7 +158,7 @@ async def test_malformed_config_file_names_the_file(tmp_path: Any) -> None:
     ):
         path.write_bytes(data)
         with pytest.raises(CredentialError, match=reason) as info:
-            await auth_for("busybox", str(path))
+            auth_for("busybox")
         assert str(info.value).startswith(f"{path} ")
 
 

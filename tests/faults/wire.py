@@ -9,6 +9,7 @@ connection, resets it, drips one byte per write, or stops forwarding.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -22,12 +23,31 @@ from typing import Any
 import h11
 import trio
 
+import dockproto
+
 from ..fakedaemon import FakeDaemon
 
 
 def open_fds() -> set[str]:
     """The file descriptors this process has open (Linux)."""
     return set(os.listdir("/proc/self/fd"))
+
+
+def joined(result: Any) -> Any:
+    """Stream chunks and tar data with runs joined (a run comes in one piece per read)."""
+    if not isinstance(result, list):
+        return result
+    out: list[Any] = []
+    for item in result:
+        if isinstance(item, (dockproto.StreamChunk, dockproto.TarData)) and out:
+            prev = out[-1]
+            if type(prev) is type(item) and getattr(prev, "stream", 0) == getattr(
+                item, "stream", 0
+            ):
+                out[-1] = dataclasses.replace(prev, data=prev.data + item.data)
+                continue
+        out.append(item)
+    return out
 
 
 def chunk(data: bytes) -> bytes:

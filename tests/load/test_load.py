@@ -18,8 +18,7 @@ import pytest
 import trio
 
 import dockproto_trio
-from dockproto_trio._client import MAX_CONCURRENT_REQUESTS
-from dockproto_trio._exchange import MAX_IDLE
+from dockproto._policy import MAX_CONCURRENT_REQUESTS, MAX_IDLE
 
 from ..limits import teardown_limit
 

@@ -16,7 +16,7 @@ import pytest
 
 import dockproto
 import dockproto_trio
-from dockproto_trio._transport import tls_context_from_env
+from dockproto_sync._hosts import tls_context_from_env
 
 from ..fakedaemon import Seen, json_answer
 from ..faults.wire import open_fds
@@ -49,9 +49,9 @@ async def test_verified_tls_from_the_environment(certs: dict[str, str], clean_en
         clean_env.setenv("DOCKER_TLS_VERIFY", "1")
         clean_env.setenv("DOCKER_CERT_PATH", certs["good"])
         async with dockproto_trio.open_docker(api_version="1.41") as docker:
-            assert docker.transport.ssl_context is not None
-            assert docker.transport.ssl_context.verify_mode == ssl.CERT_REQUIRED
-            assert docker.transport.ssl_context.check_hostname
+            assert docker._io.ssl_context is not None
+            assert docker._io.ssl_context.verify_mode == ssl.CERT_REQUIRED
+            assert docker._io.ssl_context.check_hostname
             assert (await docker.version()).version == "20.10.24"
     assert d.handshake_errors == []
 

@@ -91,6 +91,9 @@ async def tls_daemon(handler: Handler, ctx: ssl.SSLContext) -> AsyncIterator[Ser
                 served.handshake_errors.append(str(exc.__cause__))
                 await trio.aclose_forcefully(stream)
                 return
+            except BaseException:  # (the daemon ended mid-handshake: no socket kept)
+                await trio.aclose_forcefully(stream)
+                raise
             await daemon._serve(stream)
 
         async def accept_loop() -> None:
