@@ -14,10 +14,16 @@ The rules, member by member:
   names the destination itself (``.``, ``./``) is skipped;
 * nothing is written under a symlink (or anything else but a folder) that this archive
   made; what the destination held before, the executor checks on disk;
-* symlinks are made as they are, never followed: an absolute target is taken as
-  relative to the destination (as in a container's root filesystem, where
-  ``bin/sh -> /bin/busybox`` is normal), and a relative target that climbs out of the
-  destination with ``..`` (counted from the link's folder) is refused;
+* symlinks are made as they are, never followed while extracting.  A target is taken
+  from the link's folder, or from the destination if it is absolute (as in a
+  container's root filesystem, where ``bin/sh -> /bin/busybox`` is normal), and
+  refused if a ``..`` climbs above the destination: as written, and once resolved as
+  the kernel would in a container whose root is the destination (``SymlinkGuard``),
+  through the symlinks this archive made before it (``d -> .`` then ``s -> d/..``; an
+  absolute one on the way starts again from the destination).  Refused too: more than
+  40 symlinks on the way (a loop), more than 4096 names walked, a target longer than
+  4095 characters, and a symlink that would send an earlier one out of the
+  destination (``sub/a -> ../b/..`` then ``b -> .``);
 * a hard link's target must be a regular file this plan extracted before it (a file,
   or a hard link to one), named under the same rules as a member, and not the link
   itself;
@@ -43,6 +49,7 @@ Nothing here imports ``os`` or does I/O; ``posixpath`` is string functions only.
 from __future__ import annotations
 
 import posixpath  # string functions only: normpath, join
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._errors import ProtocolError, UnsafeArchiveError
@@ -53,6 +60,14 @@ DIR_MODE = 0o755
 FILE_MODE = 0o644
 """The mode of a file (or a device node) whose header says 0."""
 NODE_TYPES = frozenset((TarType.CHARDEV, TarType.BLOCKDEV, TarType.FIFO))
+MAX_HOPS = 40
+"""The symlinks one resolution may go through (Linux's MAXSYMLINKS): more is a loop."""
+MAX_STEPS = 4096
+"""The names (``.`` and ``..`` included) one resolution may walk, all targets together."""
+MAX_TARGET = 4095
+"""The longest symlink target, in characters (Linux's PATH_MAX, less the NUL)."""
+MAX_RECHECKS = 10_000
+"""How many times, in one archive, earlier symlinks may be resolved again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +167,144 @@ def name_fault(name: str) -> str:
     return ""
 
 
+_LEAVES = "leaves the destination"
+_LOOPS = f"loops (goes through more than {MAX_HOPS} symlinks)"
+_TOO_LONG = f"walks more than {MAX_STEPS} names"
+
+
+class SymlinkGuard:
+    """Whether the symlinks of one extraction stay inside the destination, resolved as
+    the kernel would in a container whose root is the destination (an absolute target
+    starts from it), except that ``..`` above the destination leaves it.
+
+    ``lookup(path)`` says what a path (relative to the destination, through no symlink)
+    holds: a symlink's target, or None for anything else (missing, file, folder).  The
+    plan's lookup knows the symlinks the archive made; the executor's reads the disk.
+    ``dirs`` holds paths known to be real folders for good (never looked up, never
+    changed): the caller's own set, kept up to date by the caller.
+
+    ``check(name, rel, target)`` is called for each symlink ``rel -> target`` about to be
+    made (``name`` as the archive spells it, for the error) and raises
+    ``UnsafeArchiveError`` if it leaves the destination, loops or walks too far.  It
+    also resolves again every earlier symlink whose resolution went through ``rel``
+    before a ``..`` (only those can be taken out by a new link at ``rel``: what follows
+    a name without climbing stays under wherever that name leads) and refuses the new
+    one if any of them would now leave.  Only symlinks cost anything here.
+    """
+
+    __slots__ = ("_dirs", "_lookup", "_new", "_new_target", "_rechecks", "_watchers")
+
+    def __init__(self, dirs: set[str], lookup: Callable[[str], str | None]) -> None:
+        self._dirs = dirs
+        self._lookup = lookup
+        # path -> the symlinks whose resolution went through it, then through a '..'.
+        self._watchers: dict[str, set[str]] = {}
+        self._new = ""  # the symlink being checked (not necessarily made yet) ...
+        self._new_target = ""  # ... and its target
+        self._rechecks = MAX_RECHECKS
+
+    def check(self, name: str, rel: str, target: str) -> None:
+        """Refuse the symlink ``rel -> target`` if it, or an earlier one because of it,
+        would leave the destination (or loop, or walk too far)."""
+        if len(target) > MAX_TARGET:
+            raise UnsafeArchiveError(
+                f"symlink {name!r}: its target is longer than {MAX_TARGET} characters"
+            )
+        self._new, self._new_target = rel, target
+        try:
+            fault, through = self._resolve(rel, target)
+            if fault:
+                raise UnsafeArchiveError(f"symlink {name!r} -> {target!r} {fault}")
+            for other in sorted(self._watchers.get(rel, ())):
+                if other == rel:
+                    continue  # (its new target: just resolved)
+                other_target = self._lookup(other)
+                if other_target is None:
+                    continue  # (not a symlink any more)
+                self._rechecks -= 1
+                if self._rechecks < 0:
+                    raise UnsafeArchiveError(
+                        f"symlink {name!r} -> {target!r}: more than {MAX_RECHECKS}"
+                        " symlinks to resolve again"
+                    )
+                fault, other_through = self._resolve(other, other_target)
+                if fault:
+                    raise UnsafeArchiveError(
+                        f"symlink {name!r} -> {target!r} would change the symlink"
+                        f" {other!r} -> {other_target!r}, which then {fault}"
+                    )
+                self._watch(other, other_through)
+            self._watch(rel, through)
+        finally:
+            self._new = self._new_target = ""
+
+    def _watch(self, rel: str, through: list[str]) -> None:
+        watchers = self._watchers
+        for path in through:
+            seen = watchers.get(path)
+            if seen is None:
+                watchers[path] = {rel}
+            else:
+                seen.add(rel)
+
+    def _resolve(self, rel: str, target: str) -> tuple[str, list[str]]:
+        """Resolve the symlink ``rel -> target``: ``("", through)`` if it stays inside,
+        where ``through`` are the paths (not known folders) met before the last ``..``;
+        else ``(why, [])``."""
+        dirs, lookup, new, new_target = self._dirs, self._lookup, self._new, self._new_target
+        cur = "" if target.startswith("/") else rel.rpartition("/")[0]
+        todo = target.split("/")
+        todo.reverse()
+        seen: list[str] = []
+        kept = hops = steps = 0
+        while todo:
+            part = todo.pop()
+            steps += 1
+            if steps > MAX_STEPS:
+                return _TOO_LONG, []
+            if not part or part == ".":
+                continue
+            if part == "..":
+                if not cur:
+                    return _LEAVES, []
+                cur = cur.rpartition("/")[0]
+                kept = len(seen)
+                continue
+            path = f"{cur}/{part}" if cur else part
+            if path in dirs:
+                cur = path
+                continue
+            seen.append(path)
+            link = new_target if path == new else lookup(path)
+            if link is None:
+                cur = path  # (a name that is no symlink: taken as a folder)
+                continue
+            hops += 1
+            if hops > MAX_HOPS:
+                return _LOOPS, []
+            if link.startswith("/"):
+                cur = ""
+            more = link.split("/")
+            more.reverse()
+            todo += more
+        del seen[kept:]
+        return "", seen
+
+
+def _made_links(links: dict[str, str], made: dict[str, TarType]) -> Callable[[str], str | None]:
+    """The plan's lookup for ``SymlinkGuard``: the target of the symlink it made at a
+    path, if that path is still one (a closure: no cycle through the plan)."""
+    symlink = TarType.SYMLINK
+
+    def lookup(path: str) -> str | None:
+        link = links.get(path)
+        if link is None or made.get(path) is not symlink:
+            return None
+        return link
+
+    return lookup
+
+
 class ExtractionPlan:
     """The actions that extract a tar safely, item by item; no I/O.
 
@@ -161,7 +314,18 @@ class ExtractionPlan:
     the items have ended.  After a refusal the plan is of no further use.
     """
 
-    __slots__ = ("_current", "_dirs", "_ended", "_file", "_left", "_made", "_mtime", "devices")
+    __slots__ = (
+        "_current",
+        "_dirs",
+        "_ended",
+        "_file",
+        "_guard",
+        "_left",
+        "_links",
+        "_made",
+        "_mtime",
+        "devices",
+    )
 
     def __init__(self, *, devices: bool = False) -> None:
         self.devices = devices
@@ -171,6 +335,10 @@ class ExtractionPlan:
         # it would really go through, and a folder named in ``_dirs`` is one all the way.
         self._dirs: set[str] = {""}
         self._made: dict[str, TarType] = {}
+        # The targets of the symlinks it made (a stale one, replaced by a file, is
+        # ignored: _made says what the path is now), and the guard resolving them.
+        self._links: dict[str, str] = {}
+        self._guard: SymlinkGuard | None = None
         self._current = ""  # the name of the member whose data comes next
         self._left = 0  # bytes of its data still to come
         self._file: str | None = None  # rel of the file they go to (None: dropped)
@@ -242,11 +410,18 @@ class ExtractionPlan:
             link = m.linkname
             if "\0" in link:
                 raise UnsafeArchiveError(f"symlink {name!r} -> {link!r} holds a NUL byte")
+            # As written first (a '..' above the destination, even one that resolving
+            # would undo), then resolved through the symlinks made before it.
             base = "" if link.startswith("/") else parent
-            resolved = posixpath.normpath(posixpath.join(base, link.lstrip("/")))
-            if resolved == ".." or resolved.startswith("../"):
+            written = posixpath.normpath(posixpath.join(base, link.lstrip("/")))
+            if written == ".." or written.startswith("../"):
                 raise UnsafeArchiveError(f"symlink {name!r} -> {link!r} leaves the destination")
             self._make(name, rel, TarType.SYMLINK)
+            self._links[rel] = link
+            guard = self._guard
+            if guard is None:
+                guard = self._guard = SymlinkGuard(self._dirs, _made_links(self._links, self._made))
+            guard.check(name, rel, link)
             return (Symlink(rel, link),)
         if kind is TarType.HARDLINK:
             link = m.linkname

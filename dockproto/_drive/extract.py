@@ -19,6 +19,14 @@ module).  What it cannot know is what the folder held before, so here, on disk:
   ``O_NOFOLLOW | O_CREAT | O_EXCL``, and a file, symlink or hard link replaces a
   non-folder of its name (unlinked, never followed) instead of writing into it;
 * a folder member whose name is a symlink on disk is refused;
+* a symlink's target is resolved again on disk, by the plan's own rule
+  (``SymlinkGuard``, looking paths up with ``readlink``), so that symlinks the folder
+  held before count too: refused if it (or an earlier symlink of this extraction,
+  because of it) would leave the folder, before it is made.  Not ``os.path.realpath``:
+  that would follow an absolute link (``var/run -> /run``) on the host instead of from
+  the folder, refusing sound root filesystems, or judging them by the host's files.
+  (A symlink the folder held before that a new one sends elsewhere is not resolved
+  again: only a scan of the whole folder would find them.)
 * a hard link's target must be a regular file (``lstat``) whose real path is inside
   the folder;
 * modes are given to ``open``, ``mkdir`` and ``mknod`` (the umask applies); files are
@@ -38,8 +46,10 @@ the garbage collector as a last resort.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+from collections.abc import Callable
 
 from dockproto._errors import UnsafeArchiveError
 from dockproto._events import TarType
@@ -52,10 +62,12 @@ from dockproto._extraction import (
     OpenFile,
     Skip,
     Symlink,
+    SymlinkGuard,
     WriteData,
 )
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_NO_LINK = frozenset((errno.EINVAL, errno.ENOENT, errno.ENOTDIR))  # readlink: not a symlink
 _NODE_KINDS = {
     TarType.CHARDEV: stat.S_IFCHR,
     TarType.BLOCKDEV: stat.S_IFBLK,
@@ -74,7 +86,7 @@ class Extractor:
     ``devices=True`` (device nodes need root).
     """
 
-    __slots__ = ("_closed", "_dirs", "_fd", "_plan", "_prefix", "_written")
+    __slots__ = ("_closed", "_dirs", "_fd", "_links", "_plan", "_prefix", "_written")
 
     def __init__(self, dest: str, *, devices: bool = False) -> None:
         root = os.path.realpath(dest)
@@ -82,6 +94,7 @@ class Extractor:
         self._prefix = root.rstrip(os.sep) + os.sep
         self._plan = ExtractionPlan(devices=devices)
         self._dirs: set[str] = {""}  # relative paths seen (or made) as real folders
+        self._links: SymlinkGuard | None = None  # (made at the first symlink)
         self._fd = -1  # the file being written
         self._written: list[str] = []
         self._closed = False
@@ -170,6 +183,10 @@ class Extractor:
                     raise
             self._dirs.add(rel)
         elif isinstance(action, Symlink):
+            links = self._links
+            if links is None:
+                links = self._links = SymlinkGuard(self._dirs, _readlink_under(self._prefix))
+            links.check(rel, rel, action.target)
             try:
                 os.symlink(action.target, path)
             except FileExistsError:
@@ -212,3 +229,19 @@ class Extractor:
                 if not stat.S_ISDIR(mode):  # (lstat: a symlink to a folder is not one)
                     raise UnsafeArchiveError(f"{rel!r} would be written through {full!r}")
             self._dirs.add(path)
+
+
+def _readlink_under(prefix: str) -> Callable[[str], str | None]:
+    """The target of the symlink at a path under ``prefix`` (None: not a symlink), for
+    ``SymlinkGuard`` (a function of the prefix alone: no cycle through the extractor,
+    whose ``__del__`` must run as soon as it is dropped)."""
+
+    def readlink(rel: str) -> str | None:
+        try:
+            return os.readlink(prefix + rel)
+        except OSError as e:
+            if e.errno in _NO_LINK:
+                return None
+            raise
+
+    return readlink

@@ -84,6 +84,14 @@ ESCAPES: dict[str, Case] = {
         M("a", kind="symlink", link="b"),
         M("b", kind="symlink", link="../outside"),
     ],
+    "symlink-up-through-a-dot-link": lambda out: [
+        M("d", kind="symlink", link="."),
+        M("s", kind="symlink", link="d/.."),
+    ],
+    "symlink-loop": lambda out: [
+        M("a", kind="symlink", link="b"),
+        M("b", kind="symlink", link="a"),
+    ],
     "symlink-to-inside-dir-then-file": lambda out: [
         M("sub/", kind="dir", mode=0o755),
         M("ln", kind="symlink", link="sub"),

@@ -98,6 +98,118 @@ def test_a_hard_link_to_a_file_extracted_before_is_made(tmp_path: Any) -> None:
     assert os.path.samefile(os.path.join(world.dest, "a"), os.path.join(world.dest, "h"))
 
 
+# Symlinks resolved through the links before them, on disk: what a later reader of the
+# link would follow.  The plan refuses the archive's own; the executor also walks the
+# links dest held before (readlink, absolute ones from dest as in the plan).
+
+
+def sl(name: str, target: str) -> M:
+    return M(name, kind="symlink", link=target)
+
+
+# Each target alone stays inside; once resolved it leaves (or loops): refused.
+RESOLVED_ESCAPES: dict[str, tuple[list[M], str]] = {
+    "dot-then-up": ([sl("d", "."), sl("s", "d/..")], "s"),
+    "multi-hop": ([sl("sub/a", ".."), sl("b", "sub/a"), sl("c", "b/..")], "c"),
+    "absolute-as-parent": ([sl("r", "/"), sl("sub/s", "../r/..")], "sub/s"),
+    "a-later-link-sends-an-earlier-one-out": ([sl("sub/a", "../b/.."), sl("b", ".")], "b"),
+    "loop": ([sl("a", "b"), sl("b", "a")], "b"),
+    "loop-under-itself": ([sl("a", "a/x")], "a"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RESOLVED_ESCAPES))
+def test_symlinks_leaving_once_resolved_are_refused(case: str, tmp_path: Any) -> None:
+    members, name = RESOLVED_ESCAPES[case]
+    world = World(str(tmp_path))
+    with pytest.raises(UnsafeArchiveError, match=repr(name)):
+        world.extract(members)
+    assert not os.path.lexists(os.path.join(world.dest, name))
+    assert world.unchanged()
+
+
+# Inside once resolved: made as spelled, and what the kernel resolves stays in dest.
+RESOLVED_INSIDE: dict[str, list[M]] = {
+    "busybox": [
+        M("bin/busybox", data=b"\x7fELF", mode=0o755),
+        sl("bin/sh", "/bin/busybox"),
+        sl("bin/ls", "busybox"),
+        sl("sbin/init", "../bin/busybox"),
+    ],
+    "usrmerge": [
+        M("usr/lib/", kind="dir", mode=0o755),
+        sl("lib", "usr/lib"),
+        sl("lib64", "usr/lib"),
+        sl("usr/lib/ld.so", "/lib64/ld-2.so"),
+        sl("sbin/x", "../lib/../lib64/y"),
+    ],
+    "chain": [sl("a", "b"), sl("b", "c"), M("c", data=b"c")],
+    "forward-reference": [sl("a", "b/c"), sl("b", "d"), M("d/c", data=b"c")],
+    "up-from-a-folder": [M("sub/", kind="dir", mode=0o755), sl("sub/x", "../y"), M("y")],
+    "x11": [M("usr/bin/vim"), sl("usr/bin/X11", "."), sl("vi", "usr/bin/X11/X11/vim")],
+    "run-absolute": [
+        sl("var/run", "/run"),
+        sl("etc/x", "/var/run/x"),
+        sl("etc/y", "../var/run/../x"),
+    ],
+    "a-later-link-keeps-it-inside": [sl("x", "y/../z"), M("sub/", kind="dir"), sl("y", "sub")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(RESOLVED_INSIDE))
+def test_symlinks_resolved_inside_are_made(case: str, tmp_path: Any) -> None:
+    members = RESOLVED_INSIDE[case]
+    world = World(str(tmp_path))
+    assert world.extract(members) == [m.name.rstrip("/") for m in members]
+    root = os.path.realpath(world.dest)
+    links = [m for m in members if m.kind == "symlink"]
+    chroot = any(m.link.startswith("/") for m in links)  # (the host would leave from there)
+    for m in links:
+        path = os.path.join(world.dest, m.name)
+        assert os.readlink(path) == m.link
+        if not chroot:
+            assert os.path.realpath(path).startswith(root + os.sep)
+    assert world.unchanged()
+
+
+# Links dest held before, met on the way (the plan cannot know them): refused.
+PLANTED_RESOLVED: dict[str, tuple[dict[str, str], list[M], str]] = {
+    "dot-then-up": ({"d": "."}, [sl("s", "d/..")], "s"),
+    "through-a-link-leaving": ({"up": "../outside"}, [sl("x", "up/secret")], "x"),
+    "to-a-link-leaving": ({"up": "../outside"}, [sl("x", "/up")], "x"),
+    "absolute-as-parent": ({"r": "/"}, [sl("sub/s", "../r/..")], "sub/s"),
+    "a-later-link-sends-an-earlier-one-out": ({"p": "q"}, [sl("a", "p/.."), sl("q", ".")], "q"),
+    "loop": ({"a": "b", "b": "a"}, [sl("x", "a")], "x"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLANTED_RESOLVED))
+def test_symlinks_leaving_through_links_already_in_dest_are_refused(
+    case: str, tmp_path: Any
+) -> None:
+    links, members, name = PLANTED_RESOLVED[case]
+    world = World(str(tmp_path), links)
+    with pytest.raises(UnsafeArchiveError, match=repr(name)):
+        world.extract(members)
+    assert not os.path.lexists(os.path.join(world.dest, name))
+    assert all(os.readlink(os.path.join(world.dest, k)) == v for k, v in links.items())
+    assert world.unchanged()
+
+
+def test_links_already_in_dest_that_stay_inside_are_followed(tmp_path: Any) -> None:
+    """Not os.path.realpath: var/run -> /run is resolved from dest, not on the host."""
+    links = {"lib": "usr/lib", "var/run": "/run", "bin": "usr/bin"}
+    world = World(str(tmp_path), links)
+    members = [
+        sl("x", "/lib/libc.so"),
+        sl("etc/x", "/var/run/x"),
+        sl("etc/y", "../var/run/../x"),
+        sl("sbin", "bin/../sbin.real"),
+    ]
+    assert world.extract(members) == ["x", "etc/x", "etc/y", "sbin"]
+    assert world.unchanged()
+
+
 # The executor's own checks, given unsafe actions directly (no plan in the way).
 
 
@@ -111,9 +223,17 @@ def test_a_hard_link_to_a_file_extracted_before_is_made(tmp_path: Any) -> None:
         [Symlink("s", "{out}/secret"), HardLink("h", "s")],
         [MakeDir("sub", 0o755), HardLink("h", "sub")],
         [HardLink("h", "missing")],
+        [Symlink("d", "."), Symlink("s", "d/..")],
+        [Symlink("sub/a", ".."), Symlink("b", "sub/a"), Symlink("c", "b/..")],
+        [Symlink("r", "/"), Symlink("sub/s", "../r/..")],
+        [Symlink("sub/a", "../b/.."), Symlink("b", ".")],
+        [Symlink("a", "b"), Symlink("b", "a")],
+        [Symlink("up", "../outside")],
     ],
     ids=["open", "mkdir-on-link", "mkdir-under-link", "hardlink-via-link", "hardlink-to-link",
-         "hardlink-to-dir", "hardlink-to-missing"],
+         "hardlink-to-dir", "hardlink-to-missing", "symlink-dot-then-up", "symlink-multi-hop",
+         "symlink-absolute-as-parent", "symlink-sends-an-earlier-one-out", "symlink-loop",
+         "symlink-up"],
 )  # fmt: skip
 def test_the_executor_checks_on_its_own(actions: list[Any], tmp_path: Any) -> None:
     world = World(str(tmp_path))
@@ -127,6 +247,8 @@ def test_the_executor_checks_on_its_own(actions: list[Any], tmp_path: Any) -> No
         extractor._apply(last)
     extractor.abort()
     assert world.unchanged()
+    if isinstance(last, Symlink):
+        assert not os.path.lexists(os.path.join(world.dest, last.rel))
 
 
 # Data, files and descriptors.
@@ -188,6 +310,12 @@ def test_abort_and_the_garbage_collector_close_the_file(tmp_path: Any) -> None:
     assert open_fds() == before
     extractor = Extractor(world.dest)
     extractor.feed(TarMember("b", 10, 0o644, TarType.FILE))
+    del extractor
+    assert open_fds() == before
+    # (after a symlink too: what checks symlinks holds no cycle back to the extractor)
+    extractor = Extractor(world.dest)
+    extractor.feed(TarMember("s", 0, 0o777, TarType.SYMLINK, linkname="b"))
+    extractor.feed(TarMember("c", 10, 0o644, TarType.FILE))
     del extractor
     assert open_fds() == before
 

@@ -224,6 +224,134 @@ def test_symlink_chains_are_checked_link_by_link() -> None:
     refused("b", sym("a", "b"), sym("b", "../outside"))
 
 
+def chain(n: int) -> list[Any]:
+    """``l0 -> l1 -> ... -> ln -> x``: resolving l0 goes through n symlinks."""
+    return [sym(f"l{i}", f"l{i + 1}" if i < n else "x") for i in range(n, -1, -1)]
+
+
+# Each target alone stays inside; resolved through the symlinks made before, it leaves.
+RESOLVED_ESCAPES: dict[str, tuple[list[Any], str]] = {
+    "dot-then-up": ([sym("d", "."), sym("s", "d/..")], "s"),
+    "dot-then-up-in-a-folder": ([d("a/"), sym("a/d", ".."), sym("a/s", "d/..")], "a/s"),
+    "parent-of-a-link-to-a-link": ([sym("d", "."), sym("e", "d"), sym("s", "e/..")], "s"),
+    "multi-hop": ([sym("sub/a", ".."), sym("b", "sub/a"), sym("c", "b/..")], "c"),
+    "down-then-twice-up": ([sym("b", "."), sym("a", "b/c/../..")], "a"),
+    "absolute-as-parent": ([sym("r", "/"), sym("sub/s", "../r/..")], "sub/s"),
+    "absolute-deep-as-parent": ([sym("usr/r", "/"), sym("usr/s", "r/..")], "usr/s"),
+    "absolute-to-a-link": ([sym("d", "."), sym("a", "/d"), sym("s", "a/..")], "s"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RESOLVED_ESCAPES))
+def test_symlinks_leaving_once_resolved_are_refused(case: str) -> None:
+    """Refused before any action for it; the message names it and its target."""
+    items, name = RESOLVED_ESCAPES[case]
+    *before, last = items
+    plan = ExtractionPlan()
+    for item in before:
+        plan.feed(item)
+    with pytest.raises(UnsafeArchiveError) as info:
+        plan.feed(last)
+    message = str(info.value)
+    assert repr(name) in message and repr(last.linkname) in message
+    assert "leaves the destination" in message
+
+
+def test_a_symlink_sending_an_earlier_one_out_is_refused() -> None:
+    """sub/a -> ../b/.. is inside while b is not a symlink; b -> . would send it out."""
+    message = refused("b", sym("sub/a", "../b/.."), sym("b", "."))
+    assert "'sub/a' -> '../b/..'" in message and "leaves the destination" in message
+    # Two steps on: l -> x/.. went through x, then through y once x -> y was made.
+    message = refused("y", sym("l", "x/.."), sym("x", "y"), sym("y", "."))
+    assert "'l' -> 'x/..'" in message
+    # A symlink replacing the one an earlier link went through.
+    refused("b", d("deep/"), sym("b", "deep"), sym("a", "b/.."), sym("b", "."))
+
+
+@pytest.mark.parametrize(
+    "items,name",
+    [
+        ([sym("s", "s")], "s"),
+        ([sym("s", "./s")], "s"),
+        ([sym("a", "b"), sym("b", "a")], "b"),
+        ([sym("a", "b/x"), sym("b", "a")], "b"),
+        ([sym("a", "a/x")], "a"),
+        ([d("sub/"), sym("sub/s", "../sub/s/..")], "sub/s"),
+        (chain(41), "l0"),
+    ],
+    ids=["self", "self-dot", "pair", "pair-under", "under-itself", "in-a-folder", "41-hops"],
+)
+def test_symlink_loops_are_refused(items: list[Any], name: str) -> None:
+    """A loop, or more than 40 symlinks on the way (as the kernel's ELOOP)."""
+    assert "loops (goes through more than 40 symlinks)" in refused(name, items)
+
+
+def test_forty_symlinks_on_the_way_are_fine() -> None:
+    assert len(run(chain(40))) == 41
+
+
+def test_a_target_is_at_most_4095_characters() -> None:
+    fine = "a/" * 2047 + "a"
+    assert run(sym("s", fine)) == [Symlink("s", fine)]
+    assert "longer than 4095 characters" in refused("s", sym("s", fine + "a"))
+
+
+def test_a_resolution_walks_at_most_4096_names() -> None:
+    """a -> ./././... (2000 names): a/a walks 4002 names, a/a/a 6003."""
+    long = "/".join(["."] * 2000)
+    assert len(run(sym("a", long), sym("b", "a/a"))) == 2
+    assert "walks more than 4096 names" in refused("c", sym("a", long), sym("c", "a/a/a"))
+
+
+# Resolved through the archive's symlinks and inside: made as spelled.
+RESOLVED_INSIDE: dict[str, list[Any]] = {
+    "busybox": [
+        d("bin/"),
+        f("bin/busybox", b"\x7fELF"),
+        sym("bin/sh", "/bin/busybox"),
+        sym("bin/ls", "busybox"),
+        sym("usr/bin/env", "/bin/busybox"),
+        sym("sbin/init", "../bin/busybox"),
+    ],
+    "usrmerge": [
+        d("usr/lib/"),
+        sym("lib", "usr/lib"),
+        sym("lib64", "usr/lib"),
+        sym("usr/lib/ld.so", "/lib64/ld-2.so"),
+        sym("sbin/x", "../lib/../lib64/y"),
+    ],
+    "chain": [sym("a", "b"), sym("b", "c"), f("c")],
+    "chain-made-backwards": [f("c"), sym("b", "c"), sym("a", "b")],
+    "forward-reference": [sym("a", "b/c"), sym("b", "d"), d("d/")],
+    "up-from-a-folder": [d("sub/"), sym("sub/x", "../y"), sym("a/b/x", "../../y")],
+    "x11": [d("usr/bin/"), sym("usr/bin/X11", "."), sym("vi", "usr/bin/X11/X11/X11/vim")],
+    "run-absolute": [
+        sym("var/run", "/run"),
+        sym("var/lock", "/run/lock"),
+        sym("etc/x", "/var/run/x"),
+        sym("etc/y", "../var/run/../x"),
+    ],
+    "up-through-a-link": [d("a/b/"), sym("ab", "a/b"), sym("s", "ab/..")],
+    "a-later-link-that-keeps-it-inside": [sym("x", "y/../z"), d("sub/"), sym("y", "sub")],
+    "a-file-replaces-a-link": [sym("b", "."), sym("s", "b/x"), f("b"), sym("c", "b/..")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(RESOLVED_INSIDE))
+def test_symlinks_resolved_inside_are_made(case: str) -> None:
+    items = RESOLVED_INSIDE[case]
+    made = [a for a in run(items) if isinstance(a, Symlink)]
+    links = [m for m in flatten(items) if isinstance(m, TarMember) and m.type is T.SYMLINK]
+    assert made == [Symlink(m.name, m.linkname) for m in links]
+
+
+def test_a_link_up_through_a_link_is_still_refused_as_written() -> None:
+    """ab -> a/b, s -> ab/../.. resolves to dest, but climbs out as written: refused."""
+    assert "leaves the destination" in refused(
+        "s", d("a/b/"), sym("ab", "a/b"), sym("s", "ab/../..")
+    )
+
+
 @pytest.mark.parametrize(
     "items,name",
     [
@@ -464,7 +592,14 @@ def test_the_plan_imports_no_io() -> None:
             imported |= {a.name for a in stmt.names}
         elif isinstance(stmt, ast.ImportFrom):
             imported.add("." * stmt.level + (stmt.module or ""))
-    assert imported == {"__future__", "posixpath", "dataclasses", "._errors", "._events"}
+    assert imported == {
+        "__future__",
+        "posixpath",
+        "collections.abc",
+        "dataclasses",
+        "._errors",
+        "._events",
+    }
     assert "open" not in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
@@ -497,7 +632,15 @@ def test_the_plan_touches_nothing() -> None:
             EndOfArchive(),
             devices=True,
         )
-        for bad in ([f("../x")], [sym("s", "../..")], [hard("h", "/etc/passwd")]):
+        run(d("usr/lib/"), sym("lib", "usr/lib"), sym("x", "/lib/y"), sym("z", "x/.."))
+        for bad in (
+            [f("../x")],
+            [sym("s", "../..")],
+            [sym("d", "."), sym("s", "d/..")],
+            [sym("a", "b"), sym("b", "a")],
+            [sym("sub/a", "../b/.."), sym("b", ".")],
+            [hard("h", "/etc/passwd")],
+        ):
             with pytest.raises(UnsafeArchiveError):
                 run(*bad)
     finally:
