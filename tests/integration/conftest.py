@@ -62,7 +62,7 @@ async def containers(docker: dockproto_trio.Docker) -> AsyncIterator[Containers]
 
 @pytest.hookimpl(tryfirst=True)  # (before the engine's: ids read [trio-docker])
 def pytest_generate_tests(metafunc: Any) -> None:
-    if harness.flavour(metafunc.definition.path) and "client" in metafunc.fixturenames:
+    if "client" in metafunc.fixturenames:
         metafunc.parametrize("client", harness.clients(metafunc.definition))
 
 

@@ -207,10 +207,10 @@ class AsyncioLoop:
         await asyncio.sleep(0)
 
     def fail_after(self, seconds: float) -> Any:
-        return _asyncio_timeout(seconds)
+        return asyncio_timeout(seconds)
 
     def teardown_limit(self) -> Any:
-        return _asyncio_timeout(TEARDOWN)
+        return asyncio_timeout(TEARDOWN)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)
@@ -223,11 +223,11 @@ class AsyncioLoop:
 
 
 if sys.version_info >= (3, 11):
-    _asyncio_timeout = asyncio.timeout
+    asyncio_timeout = asyncio.timeout
 else:  # pragma: no cover - Python 3.10
 
     @asynccontextmanager
-    async def _asyncio_timeout(seconds: float) -> AsyncIterator[None]:
+    async def asyncio_timeout(seconds: float) -> AsyncIterator[None]:
         task = asyncio.current_task()
         assert task is not None
         fired = False
@@ -310,6 +310,12 @@ def make_loop(client: str) -> TrioLoop | AsyncioLoop | SyncLoop:
     return SyncLoop()
 
 
+def open_sockets(docker: Any) -> int:
+    """This process's open descriptors, less the client's idle pooled connections: what
+    a call that leaves a socket open makes grow."""
+    return len(os.listdir("/proc/self/fd")) - docker._pool.idle
+
+
 # -- pytest's side --------------------------------------------------------------------------
 
 
@@ -351,7 +357,12 @@ def flavour(path: Any) -> str | None:
 
 
 def clients(definition: Any) -> list[str]:
-    """The clients a body runs on."""
+    """The clients a test runs on: a body of ``_async/`` on trio and asyncio (and
+    uvloop, where marked), one of ``_sync/`` on the blocking client; a test of one client
+    (``test_asyncio_cancel.py``) names them with ``@pytest.mark.clients(...)``."""
+    marker = definition.get_closest_marker("clients")
+    if marker is not None:
+        return list(marker.args)
     if flavour(definition.path) == "sync":
         return SYNC_CLIENTS
     extra = ["uvloop"] if definition.get_closest_marker("uvloop") else []
