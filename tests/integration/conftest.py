@@ -30,8 +30,9 @@ Containers = support.Containers
 __all__ = ["ENGINES", "IMAGE", "Containers"]
 
 
-@pytest.fixture(params=sorted(ENGINES))
+@pytest.fixture
 def engine(request: Any) -> str:
+    """The engine's name; parametrized below (``pytest_generate_tests``)."""
     name = str(request.param)
     if not ENGINES[name]:
         if os.environ.get("DOCKPROTO_REQUIRE_ENGINES") == "1":
@@ -60,10 +61,17 @@ async def containers(docker: dockproto_trio.Docker) -> AsyncIterator[Containers]
 # -- the bodies of _async/ and _sync/, on every client -------------------------------------
 
 
-@pytest.hookimpl(tryfirst=True)  # (before the engine's: ids read [trio-docker])
+@pytest.hookimpl(tryfirst=True)  # (before the parametrize marks': ids read [trio-docker-x])
 def pytest_generate_tests(metafunc: Any) -> None:
+    """Every test against both engines; with ``client``, on each of its clients too."""
+    if "engine" not in metafunc.fixturenames:
+        return
     if "client" in metafunc.fixturenames:
-        metafunc.parametrize("client", harness.clients(metafunc.definition))
+        pairs = harness.runs(metafunc.definition)
+        ids = [f"{client}-{engine}" for client, engine in pairs]
+        metafunc.parametrize(("client", "engine"), pairs, indirect=["engine"], ids=ids)
+    else:
+        metafunc.parametrize("engine", sorted(ENGINES), indirect=True)
 
 
 @pytest.hookimpl(trylast=True)

@@ -313,7 +313,8 @@ def make_loop(client: str) -> TrioLoop | AsyncioLoop | SyncLoop:
 def open_sockets(docker: Any) -> int:
     """This process's open descriptors, less the client's idle pooled connections: what
     a call that leaves a socket open makes grow."""
-    return len(os.listdir("/proc/self/fd")) - docker._pool.idle
+    idle: int = docker._pool.idle
+    return len(os.listdir("/proc/self/fd")) - idle
 
 
 # -- pytest's side --------------------------------------------------------------------------
@@ -367,6 +368,20 @@ def clients(definition: Any) -> list[str]:
         return SYNC_CLIENTS
     extra = ["uvloop"] if definition.get_closest_marker("uvloop") else []
     return ASYNC_CLIENTS + extra
+
+
+def runs(definition: Any) -> list[tuple[str, str]]:
+    """The (client, engine) pairs a test runs as: every client against every engine,
+    but where ``@pytest.mark.slow_on(engine, why)`` says the engine itself is slow at it
+    (podman's stats come every 5 s, its pulls retry for 3 s), only trio runs it against
+    that engine: the client's paths run on every client against the other engine."""
+    slow = {m.args[0] for m in definition.iter_markers("slow_on")}
+    return [
+        (client, engine)
+        for client in clients(definition)
+        for engine in sorted(ENGINES)
+        if engine not in slow or client == "trio"
+    ]
 
 
 BACKENDS = {

@@ -126,7 +126,7 @@ def test_timeout_in_a_silent_stream_leaves_no_socket(client: str, engine: str, k
                     got.append(chunk.data)
                     break
                 with pytest.raises(TimeoutError):
-                    async with asyncio_timeout(0.5):
+                    async with asyncio_timeout(0.25):
                         async for chunk in items:
                             got.append(chunk.data)
         assert got == [b"ready\n"]
@@ -142,7 +142,7 @@ def test_cancelled_request_leaves_no_socket(client: str, engine: str) -> None:
         cid = await _started(containers, SILENT)
         async with no_socket_left(docker):
             with pytest.raises(TimeoutError):
-                async with asyncio_timeout(0.5):
+                async with asyncio_timeout(0.25):
                     await docker.containers.wait(cid)
         assert (await docker.containers.inspect(cid))["State"]["Running"]
 
@@ -158,7 +158,7 @@ def test_receive_timed_out_keeps_the_stream(client: str, engine: str) -> None:
         async with docker.containers.attach(cid, stdin=True) as stream:
             await docker.containers.start(cid)
             with pytest.raises(TimeoutError):
-                async with asyncio_timeout(0.3):
+                async with asyncio_timeout(0.25):
                     await stream.receive()
             await stream.send_all(b"still here\n")
             echoed = b""

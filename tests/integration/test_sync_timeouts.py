@@ -178,7 +178,12 @@ def test_close_from_another_thread_ends_a_blocked_read(engine: str) -> None:
         with no_socket_left(docker):
             stream = docker.containers.logs(cid, follow=True)
             first = threading.Event()
-            closer, errors = in_thread(lambda: (first.wait(30), stream.close()))
+
+            def close_after_the_first_line() -> None:
+                assert first.wait(30)
+                stream.close()
+
+            closer, errors = in_thread(close_after_the_first_line)
             for chunk in stream:
                 got.append(chunk.data)
                 first.set()

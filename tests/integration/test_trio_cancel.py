@@ -106,7 +106,7 @@ async def test_deadline_in_a_silent_stream_leaves_no_socket(
                 async for chunk in stream:
                     got.append(chunk.data)
                     break
-                with trio.move_on_after(0.5) as scope:
+                with trio.move_on_after(0.25) as scope:
                     async for chunk in stream:
                         got.append(chunk.data)
         else:
@@ -115,7 +115,7 @@ async def test_deadline_in_a_silent_stream_leaves_no_socket(
                 async for chunk in attached:
                     got.append(chunk.data)
                     break
-                with trio.move_on_after(0.5) as scope:
+                with trio.move_on_after(0.25) as scope:
                     async for chunk in attached:
                         got.append(chunk.data)
     assert scope.cancelled_caught
@@ -129,7 +129,7 @@ async def test_cancelled_request_leaves_no_socket(
     on a running container) closes its connection."""
     cid = await _started(containers, SILENT)
     async with no_socket_left(docker):
-        with trio.move_on_after(0.5) as scope:
+        with trio.move_on_after(0.25) as scope:
             await docker.containers.wait(cid)
     assert scope.cancelled_caught
     assert (await docker.containers.inspect(cid))["State"]["Running"]
@@ -143,7 +143,7 @@ async def test_receive_cancelled_by_its_scope_keeps_the_stream(
     cid = await containers.create(["cat"], stdin=True, open_stdin=True)
     async with docker.containers.attach(cid, stdin=True) as stream:
         await docker.containers.start(cid)
-        with trio.move_on_after(0.3) as scope:
+        with trio.move_on_after(0.25) as scope:
             await stream.receive()
         assert scope.cancelled_caught
         await stream.send_all(b"still here\n")

@@ -300,6 +300,7 @@ async def test_rename_update_prune(docker: Docker, containers: Containers, engin
     assert cid in (pruned.get("ContainersDeleted") or [])
 
 
+@pytest.mark.slow_on("podman", "podman 4.3 sends a stats sample every 5 s")
 async def test_stats(docker: Docker, containers: Containers) -> None:
     """stats: one sample, and a stream of samples."""
     cid = await containers.create(["sleep", "600"])

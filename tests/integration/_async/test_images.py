@@ -223,6 +223,7 @@ async def test_missing_image(docker: Docker) -> None:
     assert "no-such-image" in info.value.message
 
 
+@pytest.mark.slow_on("podman", "podman 4.3 retries an unreachable registry for 3 s")
 async def test_pull_without_registry_raises(docker: Docker, loop: Loop) -> None:
     """A pull that cannot reach a registry raises a typed DockerError, never hangs."""
     async with loop.fail_after(120):
@@ -232,6 +233,7 @@ async def test_pull_without_registry_raises(docker: Docker, loop: Loop) -> None:
     assert info.value.message
 
 
+@pytest.mark.slow_on("podman", "podman 4.3 retries an unreachable registry for 3 s")
 async def test_push_without_registry_raises(docker: Docker, loop: Loop) -> None:
     """A push to an unreachable registry raises a typed DockerError."""
     name = f"127.0.0.1:9/{repo()}"

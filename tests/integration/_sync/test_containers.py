@@ -299,6 +299,7 @@ def test_rename_update_prune(docker: Docker, containers: Containers, engine: str
     assert cid in (pruned.get("ContainersDeleted") or [])
 
 
+@pytest.mark.slow_on("podman", "podman 4.3 sends a stats sample every 5 s")
 def test_stats(docker: Docker, containers: Containers) -> None:
     """stats: one sample, and a stream of samples."""
     cid = containers.create(["sleep", "600"])
