@@ -100,7 +100,41 @@ def tar_server_thread() -> Iterator[Callable[[bytes], str]]:
         thread.join()
 
 
-# -- the loops ----------------------------------------------------------------------------
+# -- the loops' limits --------------------------------------------------------------------
+
+# A body's time, out of its pytest-timeout limit: past it, its own loop stops it (trio's
+# scope, asyncio's timeout), so that its fixtures are torn down, the loop ends cleanly
+# and the failure is reported before the limit.  pytest-timeout's alarm stays the last
+# resort (the blocking client's only one): raised into a trio run from a signal handler
+# it leaves trio's state broken for the tests after, and uvloop does not let it out.
+
+
+def body_limit(item: Any) -> float | None:
+    """A body's time: pytest-timeout's limit for the test (its ``timeout`` marker,
+    ``--timeout``, ``PYTEST_TIMEOUT`` or the ini's ``timeout``), less a tenth and 2 s
+    (at most half) for the teardown and the report."""
+    marker = item.get_closest_marker("timeout")
+    if marker is not None and (marker.args or "timeout" in marker.kwargs):
+        value = marker.args[0] if marker.args else marker.kwargs["timeout"]
+    else:
+        value = (
+            item.config.getoption("timeout", None)
+            or os.environ.get("PYTEST_TIMEOUT")
+            or item.config.getini("timeout")
+        )
+    limit = float(value) if value else 0.0
+    return max(limit * 0.9 - 2, limit / 2) if limit > 0 else None
+
+
+def too_slow(loop: Any, seconds: float) -> None:
+    pytest.fail(
+        f"{loop.name}: the body ran past {seconds:.1f} s (its share of the pytest-timeout "
+        "limit) and was stopped by its loop",
+        pytrace=False,
+    )
+
+
+# -- the loop objects ---------------------------------------------------------------------
 
 
 class TrioLoop:
@@ -142,6 +176,14 @@ class TrioLoop:
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         return await trio.to_thread.run_sync(fn, *args)
+
+    @asynccontextmanager
+    async def deadline(self, seconds: float) -> AsyncIterator[None]:
+        """The harness's limit on a body (``body_limit``)."""
+        with trio.move_on_after(seconds) as scope:
+            yield
+        if scope.cancelled_caught:
+            too_slow(self, seconds)
 
     @asynccontextmanager
     async def serve_tars(self) -> AsyncIterator[Callable[[bytes], str]]:
@@ -216,6 +258,18 @@ class AsyncioLoop:
         return await asyncio.to_thread(fn, *args)
 
     @asynccontextmanager
+    async def deadline(self, seconds: float) -> AsyncIterator[None]:
+        """The harness's limit on a body (``body_limit``)."""
+        timeout = asyncio_timeout(seconds)
+        try:
+            async with timeout:
+                yield
+        except TimeoutError:
+            if timeout.expired():
+                too_slow(self, seconds)
+            raise
+
+    @asynccontextmanager
     async def serve_tars(self) -> AsyncIterator[Callable[[bytes], str]]:
         """``url(data)``: served by a plain thread."""
         with tar_server_thread() as url:
@@ -226,26 +280,31 @@ if sys.version_info >= (3, 11):
     asyncio_timeout = asyncio.timeout
 else:  # pragma: no cover - Python 3.10
 
-    @asynccontextmanager
-    async def asyncio_timeout(seconds: float) -> AsyncIterator[None]:
-        task = asyncio.current_task()
-        assert task is not None
-        fired = False
+    class asyncio_timeout:  # (asyncio.timeout's stand-in)
+        """``asyncio.timeout`` for Python 3.10: TimeoutError past ``seconds``."""
 
-        def cancel() -> None:
-            nonlocal fired
-            fired = True
-            task.cancel()
+        def __init__(self, seconds: float) -> None:
+            self._seconds = seconds
+            self._fired = False
 
-        handle = asyncio.get_running_loop().call_later(seconds, cancel)
-        try:
-            yield
-        except asyncio.CancelledError:
-            if fired:
+        def expired(self) -> bool:
+            return self._fired
+
+        async def __aenter__(self) -> asyncio_timeout:
+            task = asyncio.current_task()
+            assert task is not None
+
+            def cancel() -> None:
+                self._fired = True
+                task.cancel()
+
+            self._handle = asyncio.get_running_loop().call_later(self._seconds, cancel)
+            return self
+
+        async def __aexit__(self, t: Any, e: Any, tb: Any) -> None:
+            self._handle.cancel()
+            if self._fired and isinstance(e, asyncio.CancelledError):
                 raise TimeoutError from None
-            raise
-        finally:
-            handle.cancel()
 
 
 class SyncLoop:
@@ -403,10 +462,15 @@ def check_client(loop: TrioLoop | AsyncioLoop | SyncLoop, made: dict[str, Any]) 
     if loop.name == "trio":
         assert trio.lowlevel.current_trio_token() and running is None
     elif loop.name == "sync":
-        assert running is None and trio.lowlevel.in_trio_run() is False
+        assert running is None
     else:
         assert running is not None
         assert (type(running).__module__.split(".")[0] == "uvloop") is (loop.name == "uvloop")
+
+
+def args(kwargs: dict[str, Any], made: dict[str, Any]) -> dict[str, Any]:
+    """The body's arguments: each ``Need`` replaced by what was made for it."""
+    return {name: made[name] if isinstance(v, Need) else v for name, v in kwargs.items()}
 
 
 def run(item: Any) -> None:
@@ -423,12 +487,18 @@ def run(item: Any) -> None:
     if isinstance(loop, SyncLoop):
         with sync_support.fixtures(loop, host, IMAGE, names) as made:
             check_client(loop, made)
-            item.obj(**{**kwargs, **made})
+            item.obj(**args(kwargs, made))
         return
+
+    limit = body_limit(item)
 
     async def main() -> None:
         async with async_support.fixtures(loop, host, IMAGE, names) as made:
             check_client(loop, made)
-            await item.obj(**{**kwargs, **made})
+            if limit is None:
+                await item.obj(**args(kwargs, made))
+            else:
+                async with loop.deadline(limit):
+                    await item.obj(**args(kwargs, made))
 
     loop.run(main)
