@@ -1,18 +1,21 @@
-"""How the integration tests run on every client: the bodies are written once, as async
-code in ``_async/``, and made blocking into ``_sync/`` by ``scripts/generate``.
+"""How the integration tests run on every client: the bodies are written once, as
+coroutines in ``_async/``, and made blocking into ``_sync/`` by ``scripts/generate``.
 
 * an async body runs on trio, on asyncio's default loop and (for the tests marked
   ``uvloop``) on uvloop, each with that loop's own client (``dockproto_trio``,
   ``dockproto_asyncio``); a blocking body runs with ``dockproto_sync`` in pytest's own
-  thread, where no loop runs;
+  thread, where no loop runs (so that pytest-timeout's alarm can stop it);
 * each of them against both engines: ids read ``test_x[trio-docker]``,
-  ``[asyncio-podman]``, ``[uvloop-docker]``, ``[sync-podman]``.
+  ``[asyncio-podman]``, ``[uvloop-docker]``, ``[sync-podman]`` (``runs``: where an
+  engine itself is slow at a body, ``slow_on`` leaves it to trio against that engine);
+  a test written for some clients only names them with ``@pytest.mark.clients``.
 
 pytest sees the fixtures ``docker``, ``containers`` and ``rootfs_url`` only as names
 (``Need``): their values are made inside the test's own loop run, together with the
 body, by ``_async/support.py``'s ``fixtures`` (or its blocking twin), and torn down
 there, each teardown within ``teardown_limit``, whether the body passed or not (as
-pytest-trio does for trio fixtures: everything in one loop run).  ``loop`` is the body's
+pytest-trio does for trio fixtures: everything in one loop run).  The loop stops a body
+that runs too long before pytest-timeout would (``body_limit``).  ``loop`` is the body's
 only way to its loop: ``sleep``, ``fail_after``, ``checkpoint``, ``run_blocking``.
 """
 
