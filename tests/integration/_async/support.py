@@ -5,15 +5,25 @@ whether the body passed or not."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
+import dockproto
 from dockproto._drive.aio import Docker
 
 T = TypeVar("T")
 
-__all__ = ["Containers", "Docker", "Loop", "fixtures", "made_containers", "open_client"]
+__all__ = [
+    "Containers",
+    "Docker",
+    "Loop",
+    "fixtures",
+    "made_containers",
+    "open_client",
+    "prune",
+    "prune_label",
+]
 
 
 class Loop(Protocol):
@@ -50,6 +60,27 @@ class Containers:
                 await self.docker.containers.rm(cid, force=True)
             except Exception:
                 pass  # (the test removed it already, or the engine is gone: reported there)
+
+
+def prune_label() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """A label of this test's own, and the prune filter that takes only what carries it
+    (so that two test runs at once never prune each other's)."""
+    value = uuid.uuid4().hex[:12]
+    return {"dockproto.prune": value}, {"label": [f"dockproto.prune={value}"]}
+
+
+async def prune(loop: Loop, call: Callable[..., Awaitable[T]], **kwargs: Any) -> T:
+    """``call(**kwargs)``, a prune, made again while dockerd answers that another prune
+    of its kind is running (it runs one at a time, and another test run or another
+    process on the machine may be pruning: 409 "a prune operation is already running")."""
+    async with loop.fail_after(60):
+        while True:
+            try:
+                return await call(**kwargs)
+            except dockproto.Conflict as exc:
+                if "prune operation is already running" not in exc.message:
+                    raise
+            await loop.sleep(0.1)
 
 
 @asynccontextmanager

@@ -13,7 +13,7 @@ import pytest
 import dockproto
 from dockproto import EndOfArchive, StreamKind, TarData, TarMember, TarType
 
-from .support import Containers, Docker, Loop
+from .support import Containers, Docker, Loop, prune, prune_label
 
 
 async def test_create_parameters_land(
@@ -283,9 +283,12 @@ async def test_archives_both_ways(docker: Docker, containers: Containers) -> Non
             pass
 
 
-async def test_rename_update_prune(docker: Docker, containers: Containers, engine: str) -> None:
+async def test_rename_update_prune(
+    docker: Docker, containers: Containers, engine: str, loop: Loop
+) -> None:
     """rename, update and prune do what they say (podman 4.3 has no update route)."""
-    cid = await containers.create(["true"], labels={"dockproto.prune": "yes"})
+    label, only_ours = prune_label()
+    cid = await containers.create(["true"], labels=label)
     new = f"renamed-{cid[:12]}"
     await docker.containers.rename(cid, new)
     assert (await docker.containers.inspect(cid))["Name"].lstrip("/") == new
@@ -296,7 +299,7 @@ async def test_rename_update_prune(docker: Docker, containers: Containers, engin
     else:
         await docker.containers.update(cid, cpu_shares=256)
         assert (await docker.containers.inspect(cid))["HostConfig"]["CpuShares"] == 256
-    pruned = await docker.containers.prune(filters={"label": ["dockproto.prune=yes"]})
+    pruned = await prune(loop, docker.containers.prune, filters=only_ours)
     assert cid in (pruned.get("ContainersDeleted") or [])
 
 

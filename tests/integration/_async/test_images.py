@@ -17,7 +17,7 @@ import dockproto
 from dockproto import EndOfArchive, TarData, TarMember
 
 from ..harness import IMAGE
-from .support import Docker, Loop
+from .support import Docker, Loop, prune
 
 
 def tiny_rootfs() -> bytes:
@@ -247,8 +247,8 @@ async def test_push_without_registry_raises(docker: Docker, loop: Loop) -> None:
         await docker.images.rm(f"{name}:v1")
 
 
-async def test_prune(docker: Docker) -> None:
+async def test_prune(docker: Docker, loop: Loop) -> None:
     """prune answers with what it deleted (nothing of ours that is tagged)."""
-    result = await docker.images.prune(filters={"label": ["dockproto.none=1"]})
+    result = await prune(loop, docker.images.prune, filters={"label": ["dockproto.none=1"]})
     assert isinstance(result, dict)
     assert await _image_exists(docker, IMAGE)

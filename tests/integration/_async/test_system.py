@@ -9,7 +9,7 @@ import pytest
 
 import dockproto
 
-from .support import Containers, Docker, Loop
+from .support import Containers, Docker, Loop, prune, prune_label
 
 
 async def test_info_and_df(docker: Docker) -> None:
@@ -67,15 +67,16 @@ async def test_networks(docker: Docker, containers: Containers) -> None:
         await docker.networks.inspect(nid)
 
 
-async def test_network_prune(docker: Docker) -> None:
+async def test_network_prune(docker: Docker, loop: Loop) -> None:
     """prune removes an unused network carrying our label."""
     name = f"dp-net-{uuid.uuid4().hex[:8]}"
-    await docker.networks.create(name, labels={"dockproto.prune": "1"})
-    result = await docker.networks.prune(filters={"label": ["dockproto.prune=1"]})
+    label, only_ours = prune_label()
+    await docker.networks.create(name, labels=label)
+    result = await prune(loop, docker.networks.prune, filters=only_ours)
     assert name in (result.get("NetworksDeleted") or [])
 
 
-async def test_volumes(docker: Docker) -> None:
+async def test_volumes(docker: Docker, loop: Loop) -> None:
     """create, inspect, list, rm and prune volumes."""
     name = f"dp-vol-{uuid.uuid4().hex[:8]}"
     vol = await docker.volumes.create(name, labels={"dockproto.test": "1"})
@@ -86,6 +87,7 @@ async def test_volumes(docker: Docker) -> None:
     with pytest.raises(dockproto.NotFound):
         await docker.volumes.inspect(name)
     other = f"dp-vol-{uuid.uuid4().hex[:8]}"
-    await docker.volumes.create(other, labels={"dockproto.prune": "1"})
-    result = await docker.volumes.prune(filters={"label": ["dockproto.prune=1"]})
+    label, only_ours = prune_label()
+    await docker.volumes.create(other, labels=label)
+    result = await prune(loop, docker.volumes.prune, filters=only_ours)
     assert other in (result.get("VolumesDeleted") or [])

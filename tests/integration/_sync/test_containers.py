@@ -14,7 +14,7 @@ import pytest
 import dockproto
 from dockproto import EndOfArchive, StreamKind, TarData, TarMember, TarType
 
-from .support import Containers, Docker, Loop
+from .support import Containers, Docker, Loop, prune, prune_label
 
 
 def test_create_parameters_land(
@@ -282,9 +282,12 @@ def test_archives_both_ways(docker: Docker, containers: Containers) -> None:
             pass
 
 
-def test_rename_update_prune(docker: Docker, containers: Containers, engine: str) -> None:
+def test_rename_update_prune(
+    docker: Docker, containers: Containers, engine: str, loop: Loop
+) -> None:
     """rename, update and prune do what they say (podman 4.3 has no update route)."""
-    cid = containers.create(["true"], labels={"dockproto.prune": "yes"})
+    label, only_ours = prune_label()
+    cid = containers.create(["true"], labels=label)
     new = f"renamed-{cid[:12]}"
     docker.containers.rename(cid, new)
     assert (docker.containers.inspect(cid))["Name"].lstrip("/") == new
@@ -295,7 +298,7 @@ def test_rename_update_prune(docker: Docker, containers: Containers, engine: str
     else:
         docker.containers.update(cid, cpu_shares=256)
         assert (docker.containers.inspect(cid))["HostConfig"]["CpuShares"] == 256
-    pruned = docker.containers.prune(filters={"label": ["dockproto.prune=yes"]})
+    pruned = prune(loop, docker.containers.prune, filters=only_ours)
     assert cid in (pruned.get("ContainersDeleted") or [])
 
 

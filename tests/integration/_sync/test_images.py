@@ -18,7 +18,7 @@ import dockproto
 from dockproto import EndOfArchive, TarData, TarMember
 
 from ..harness import IMAGE
-from .support import Docker, Loop
+from .support import Docker, Loop, prune
 
 
 def tiny_rootfs() -> bytes:
@@ -248,8 +248,8 @@ def test_push_without_registry_raises(docker: Docker, loop: Loop) -> None:
         docker.images.rm(f"{name}:v1")
 
 
-def test_prune(docker: Docker) -> None:
+def test_prune(docker: Docker, loop: Loop) -> None:
     """prune answers with what it deleted (nothing of ours that is tagged)."""
-    result = docker.images.prune(filters={"label": ["dockproto.none=1"]})
+    result = prune(loop, docker.images.prune, filters={"label": ["dockproto.none=1"]})
     assert isinstance(result, dict)
     assert _image_exists(docker, IMAGE)

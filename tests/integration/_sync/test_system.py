@@ -10,7 +10,7 @@ import pytest
 
 import dockproto
 
-from .support import Containers, Docker, Loop
+from .support import Containers, Docker, Loop, prune, prune_label
 
 
 def test_info_and_df(docker: Docker) -> None:
@@ -68,15 +68,16 @@ def test_networks(docker: Docker, containers: Containers) -> None:
         docker.networks.inspect(nid)
 
 
-def test_network_prune(docker: Docker) -> None:
+def test_network_prune(docker: Docker, loop: Loop) -> None:
     """prune removes an unused network carrying our label."""
     name = f"dp-net-{uuid.uuid4().hex[:8]}"
-    docker.networks.create(name, labels={"dockproto.prune": "1"})
-    result = docker.networks.prune(filters={"label": ["dockproto.prune=1"]})
+    label, only_ours = prune_label()
+    docker.networks.create(name, labels=label)
+    result = prune(loop, docker.networks.prune, filters=only_ours)
     assert name in (result.get("NetworksDeleted") or [])
 
 
-def test_volumes(docker: Docker) -> None:
+def test_volumes(docker: Docker, loop: Loop) -> None:
     """create, inspect, list, rm and prune volumes."""
     name = f"dp-vol-{uuid.uuid4().hex[:8]}"
     vol = docker.volumes.create(name, labels={"dockproto.test": "1"})
@@ -87,6 +88,7 @@ def test_volumes(docker: Docker) -> None:
     with pytest.raises(dockproto.NotFound):
         docker.volumes.inspect(name)
     other = f"dp-vol-{uuid.uuid4().hex[:8]}"
-    docker.volumes.create(other, labels={"dockproto.prune": "1"})
-    result = docker.volumes.prune(filters={"label": ["dockproto.prune=1"]})
+    label, only_ours = prune_label()
+    docker.volumes.create(other, labels=label)
+    result = prune(loop, docker.volumes.prune, filters=only_ours)
     assert other in (result.get("VolumesDeleted") or [])
