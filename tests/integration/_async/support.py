@@ -18,10 +18,10 @@ __all__ = [
     "Containers",
     "Docker",
     "Loop",
+    "engine_wide",
     "fixtures",
     "made_containers",
     "open_client",
-    "prune",
     "prune_label",
 ]
 
@@ -69,16 +69,25 @@ def prune_label() -> tuple[dict[str, str], dict[str, list[str]]]:
     return {"dockproto.prune": value}, {"label": [f"dockproto.prune={value}"]}
 
 
-async def prune(loop: Loop, call: Callable[..., Awaitable[T]], **kwargs: Any) -> T:
-    """``call(**kwargs)``, a prune, made again while dockerd answers that another prune
-    of its kind is running (it runs one at a time, and another test run or another
-    process on the machine may be pruning: 409 "a prune operation is already running")."""
+# What an engine answers when a call that walks all its containers meets another
+# process's doings (another test run, or anything else on the machine): dockerd runs one
+# prune of a kind at a time; podman 4.3 fails when a container it lists is removed
+# before it reads its state.
+ENGINE_RACES = (
+    "a prune operation is already running",  # dockerd: 409
+    "does not exist in database",  # podman: 500 "container <id> does not exist in database"
+)
+
+
+async def engine_wide(loop: Loop, call: Callable[..., Awaitable[T]], **kwargs: Any) -> T:
+    """``call(**kwargs)``, a call that walks all the engine's containers (df, info, a
+    prune), made again while its answer is one of ``ENGINE_RACES``."""
     async with loop.fail_after(60):
         while True:
             try:
                 return await call(**kwargs)
-            except dockproto.Conflict as exc:
-                if "prune operation is already running" not in exc.message:
+            except (dockproto.Conflict, dockproto.ServerError) as exc:
+                if not any(race in exc.message for race in ENGINE_RACES):
                     raise
             await loop.sleep(0.1)
 

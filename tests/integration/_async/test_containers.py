@@ -13,7 +13,7 @@ import pytest
 import dockproto
 from dockproto import EndOfArchive, StreamKind, TarData, TarMember, TarType
 
-from .support import Containers, Docker, Loop, prune, prune_label
+from .support import Containers, Docker, Loop, engine_wide, prune_label
 
 
 async def test_create_parameters_land(
@@ -299,7 +299,7 @@ async def test_rename_update_prune(
     else:
         await docker.containers.update(cid, cpu_shares=256)
         assert (await docker.containers.inspect(cid))["HostConfig"]["CpuShares"] == 256
-    pruned = await prune(loop, docker.containers.prune, filters=only_ours)
+    pruned = await engine_wide(loop, docker.containers.prune, filters=only_ours)
     assert cid in (pruned.get("ContainersDeleted") or [])
 
 

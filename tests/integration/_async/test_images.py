@@ -17,7 +17,7 @@ import dockproto
 from dockproto import EndOfArchive, TarData, TarMember
 
 from ..harness import IMAGE
-from .support import Docker, Loop, prune
+from .support import Docker, Loop, engine_wide
 
 
 def tiny_rootfs() -> bytes:
@@ -249,6 +249,6 @@ async def test_push_without_registry_raises(docker: Docker, loop: Loop) -> None:
 
 async def test_prune(docker: Docker, loop: Loop) -> None:
     """prune answers with what it deleted (nothing of ours that is tagged)."""
-    result = await prune(loop, docker.images.prune, filters={"label": ["dockproto.none=1"]})
+    result = await engine_wide(loop, docker.images.prune, filters={"label": ["dockproto.none=1"]})
     assert isinstance(result, dict)
     assert await _image_exists(docker, IMAGE)

@@ -9,14 +9,14 @@ import pytest
 
 import dockproto
 
-from .support import Containers, Docker, Loop, prune, prune_label
+from .support import Containers, Docker, Loop, engine_wide, prune_label
 
 
-async def test_info_and_df(docker: Docker) -> None:
+async def test_info_and_df(docker: Docker, loop: Loop) -> None:
     """info and df answer with the daemon's dicts."""
-    info = await docker.info()
+    info = await engine_wide(loop, docker.info)
     assert info["OSType"] == "linux" and "Containers" in info
-    df = await docker.df()
+    df = await engine_wide(loop, docker.df)
     assert "Images" in df and "Containers" in df
 
 
@@ -72,7 +72,7 @@ async def test_network_prune(docker: Docker, loop: Loop) -> None:
     name = f"dp-net-{uuid.uuid4().hex[:8]}"
     label, only_ours = prune_label()
     await docker.networks.create(name, labels=label)
-    result = await prune(loop, docker.networks.prune, filters=only_ours)
+    result = await engine_wide(loop, docker.networks.prune, filters=only_ours)
     assert name in (result.get("NetworksDeleted") or [])
 
 
@@ -89,5 +89,5 @@ async def test_volumes(docker: Docker, loop: Loop) -> None:
     other = f"dp-vol-{uuid.uuid4().hex[:8]}"
     label, only_ours = prune_label()
     await docker.volumes.create(other, labels=label)
-    result = await prune(loop, docker.volumes.prune, filters=only_ours)
+    result = await engine_wide(loop, docker.volumes.prune, filters=only_ours)
     assert other in (result.get("VolumesDeleted") or [])

@@ -14,7 +14,7 @@ import pytest
 import dockproto
 from dockproto import EndOfArchive, StreamKind, TarData, TarMember, TarType
 
-from .support import Containers, Docker, Loop, prune, prune_label
+from .support import Containers, Docker, Loop, engine_wide, prune_label
 
 
 def test_create_parameters_land(
@@ -298,7 +298,7 @@ def test_rename_update_prune(
     else:
         docker.containers.update(cid, cpu_shares=256)
         assert (docker.containers.inspect(cid))["HostConfig"]["CpuShares"] == 256
-    pruned = prune(loop, docker.containers.prune, filters=only_ours)
+    pruned = engine_wide(loop, docker.containers.prune, filters=only_ours)
     assert cid in (pruned.get("ContainersDeleted") or [])
 
 

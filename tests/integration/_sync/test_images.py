@@ -18,7 +18,7 @@ import dockproto
 from dockproto import EndOfArchive, TarData, TarMember
 
 from ..harness import IMAGE
-from .support import Docker, Loop, prune
+from .support import Docker, Loop, engine_wide
 
 
 def tiny_rootfs() -> bytes:
@@ -250,6 +250,6 @@ def test_push_without_registry_raises(docker: Docker, loop: Loop) -> None:
 
 def test_prune(docker: Docker, loop: Loop) -> None:
     """prune answers with what it deleted (nothing of ours that is tagged)."""
-    result = prune(loop, docker.images.prune, filters={"label": ["dockproto.none=1"]})
+    result = engine_wide(loop, docker.images.prune, filters={"label": ["dockproto.none=1"]})
     assert isinstance(result, dict)
     assert _image_exists(docker, IMAGE)

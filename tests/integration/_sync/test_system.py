@@ -10,14 +10,14 @@ import pytest
 
 import dockproto
 
-from .support import Containers, Docker, Loop, prune, prune_label
+from .support import Containers, Docker, Loop, engine_wide, prune_label
 
 
-def test_info_and_df(docker: Docker) -> None:
+def test_info_and_df(docker: Docker, loop: Loop) -> None:
     """info and df answer with the daemon's dicts."""
-    info = docker.info()
+    info = engine_wide(loop, docker.info)
     assert info["OSType"] == "linux" and "Containers" in info
-    df = docker.df()
+    df = engine_wide(loop, docker.df)
     assert "Images" in df and "Containers" in df
 
 
@@ -73,7 +73,7 @@ def test_network_prune(docker: Docker, loop: Loop) -> None:
     name = f"dp-net-{uuid.uuid4().hex[:8]}"
     label, only_ours = prune_label()
     docker.networks.create(name, labels=label)
-    result = prune(loop, docker.networks.prune, filters=only_ours)
+    result = engine_wide(loop, docker.networks.prune, filters=only_ours)
     assert name in (result.get("NetworksDeleted") or [])
 
 
@@ -90,5 +90,5 @@ def test_volumes(docker: Docker, loop: Loop) -> None:
     other = f"dp-vol-{uuid.uuid4().hex[:8]}"
     label, only_ours = prune_label()
     docker.volumes.create(other, labels=label)
-    result = prune(loop, docker.volumes.prune, filters=only_ours)
+    result = engine_wide(loop, docker.volumes.prune, filters=only_ours)
     assert other in (result.get("VolumesDeleted") or [])
