@@ -9,7 +9,7 @@ from collections.abc import AsyncIterable, Iterable, Mapping, Sequence  # noqa: 
 from typing import TYPE_CHECKING, Any
 
 from .. import api
-from .._events import StreamChunk
+from .._events import JSONMessage, StreamChunk
 from .._models import (
     Bind,
     Change,
@@ -484,7 +484,7 @@ class Images(_Area):
         tag: str | None = None,
         changes: Sequence[str] | None = None,
         message: str | None = None,
-    ) -> EventStream[dict[str, Any]]:
+    ) -> EventStream[JSONMessage]:
         """``POST /images/create`` from one of the OCaml sources: pull, import from a URL, or
         import from a body (sent afterwards with ``send_body``/``end_body``)."""
         if isinstance(source, FromBody):
@@ -519,7 +519,7 @@ class Images(_Area):
         tag: str | None = None,
         platform: str | None = None,
         auth: Mapping[str, Any] | None = None,
-    ) -> EventStream[dict[str, Any]]:
+    ) -> EventStream[JSONMessage]:
         """Pull ``name`` (``name:tag`` or ``tag=``): progress ``JSONMessage``s."""
         api.images.pull(
             name, tag, platform, auth
@@ -541,7 +541,7 @@ class Images(_Area):
         changes: Sequence[str] | None = None,
         message: str | None = None,
         platform: str | None = None,
-    ) -> EventStream[dict[str, Any]]:
+    ) -> EventStream[JSONMessage]:
         """Import a root filesystem tar sent as the streamed body (``fromSrc=-``); ``repo`` and
         ``tag`` as in ``create`` (sent as ``repo=name:tag``)."""
         req = api.images.import_(repo, tag, changes, message, platform)
@@ -567,7 +567,7 @@ class Images(_Area):
 
     def push(
         self, name: str, tag: str | None = None, auth: Mapping[str, Any] | None = None
-    ) -> EventStream[dict[str, Any]]:
+    ) -> EventStream[JSONMessage]:
         """``POST /images/{name}/push``: progress ``JSONMessage``s."""
         api.images.push(name, tag, auth)  # the arguments are checked before anything is sent
 
@@ -593,7 +593,7 @@ class Images(_Area):
 
     def load(
         self, data: bytes | str | os.PathLike[str] | AsyncIterable[bytes], quiet: bool = False
-    ) -> EventStream[dict[str, Any]]:
+    ) -> EventStream[JSONMessage]:
         """``POST /images/load``: send the tar with ``send_body``/``end_body``; progress back."""
         req = api.images.load(quiet)
         return self._docker.stream(req, self._docker.upload(data), raise_errors=True)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterable, Iterable, Mapping, Sequence  # noqa: 
 from typing import TYPE_CHECKING, Any
 
 from .. import api
-from .._events import StreamChunk
+from .._events import JSONMessage, StreamChunk
 from .._models import (
     Bind,
     Change,
@@ -553,7 +553,7 @@ class Images(_Area):
         changes: Sequence[str] | None = None,
         message: str | None = None,
         timeout: float | None = None,
-    ) -> EventStream[dict[str, Any]]:
+    ) -> EventStream[JSONMessage]:
         """``POST /images/create`` from one of the OCaml sources: pull, import from a URL, or
         import from a body (sent afterwards with ``send_body``/``end_body``)."""
         if isinstance(source, FromBody):
@@ -590,7 +590,7 @@ class Images(_Area):
         auth: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
-    ) -> EventStream[dict[str, Any]]:
+    ) -> EventStream[JSONMessage]:
         """Pull ``name`` (``name:tag`` or ``tag=``): progress ``JSONMessage``s."""
         api.images.pull(
             name, tag, platform, auth
@@ -612,7 +612,7 @@ class Images(_Area):
         platform: str | None = None,
         *,
         timeout: float | None = None,
-    ) -> EventStream[dict[str, Any]]:
+    ) -> EventStream[JSONMessage]:
         """Import a root filesystem tar sent as the streamed body (``fromSrc=-``); ``repo`` and
         ``tag`` as in ``create`` (sent as ``repo=name:tag``)."""
         req = api.images.import_(repo, tag, changes, message, platform)
@@ -647,7 +647,7 @@ class Images(_Area):
         auth: Mapping[str, Any] | None = None,
         *,
         timeout: float | None = None,
-    ) -> EventStream[dict[str, Any]]:
+    ) -> EventStream[JSONMessage]:
         """``POST /images/{name}/push``: progress ``JSONMessage``s."""
         api.images.push(name, tag, auth)  # the arguments are checked before anything is sent
 
@@ -684,7 +684,7 @@ class Images(_Area):
         quiet: bool = False,
         *,
         timeout: float | None = None,
-    ) -> EventStream[dict[str, Any]]:
+    ) -> EventStream[JSONMessage]:
         """``POST /images/load``: send the tar with ``send_body``/``end_body``; progress back."""
         req = api.images.load(quiet)
         return self._docker.stream(

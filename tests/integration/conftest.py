@@ -4,33 +4,35 @@
 ``DOCKPROTO_DOCKER_HOST`` and ``DOCKPROTO_PODMAN_HOST``, and the test image as
 ``DOCKPROTO_TEST_IMAGE``.  Without them these tests are skipped, unless
 ``DOCKPROTO_REQUIRE_ENGINES=1`` (as in CI), which makes a missing engine an error.
+
+The bodies in ``_async/`` and ``_sync/`` run on every client (``harness.py``: the
+``client`` parametrization, and the hooks below that run them on their loop).  The trio
+fixtures here are for the trio tests beside them (``test_cli.py``,
+``test_trio_cancel.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import trio
 
 import dockproto_trio
 
-from ..limits import teardown_limit
+from . import harness
+from ._async import support
+from .harness import ENGINES, IMAGE, TrioLoop
 
-ENGINES = {
-    "docker": os.environ.get("DOCKPROTO_DOCKER_HOST"),
-    "podman": os.environ.get("DOCKPROTO_PODMAN_HOST"),
-}
-IMAGE = os.environ.get("DOCKPROTO_TEST_IMAGE", "dockproto-test/busybox:latest")
+Containers = support.Containers
+
+__all__ = ["ENGINES", "IMAGE", "Containers"]
 
 
-@pytest.fixture(params=sorted(ENGINES))
+@pytest.fixture
 def engine(request: Any) -> str:
+    """The engine's name; parametrized below (``pytest_generate_tests``)."""
     name = str(request.param)
     if not ENGINES[name]:
         if os.environ.get("DOCKPROTO_REQUIRE_ENGINES") == "1":
@@ -40,73 +42,49 @@ def engine(request: Any) -> str:
 
 
 @pytest.fixture
-async def docker(engine: str) -> AsyncIterator[dockproto_trio.Docker]:
-    async with contextlib.AsyncExitStack() as stack:
-        client = await stack.enter_async_context(dockproto_trio.open_docker(ENGINES[engine]))
-        yield client
-        with teardown_limit():
-            await stack.aclose()
-
-
-@pytest.fixture
 def image() -> str:
     return IMAGE
 
 
-class Containers:
-    """Creates containers with unique names and removes them at the end of the test."""
-
-    def __init__(self, docker: dockproto_trio.Docker) -> None:
-        self.docker = docker
-        self.ids: list[str] = []
-
-    async def create(self, cmd: list[str] | None = None, **kwargs: Any) -> str:
-        kwargs.setdefault("name", f"dp-{uuid.uuid4().hex[:12]}")
-        cid = await self.docker.containers.create(IMAGE, cmd, **kwargs)
-        self.ids.append(cid)
-        return cid
+@pytest.fixture
+async def docker(engine: str) -> AsyncIterator[dockproto_trio.Docker]:
+    async with support.open_client(TrioLoop(), ENGINES[engine]) as client:
+        yield client
 
 
 @pytest.fixture
 async def containers(docker: dockproto_trio.Docker) -> AsyncIterator[Containers]:
-    made = Containers(docker)
-    yield made
-    with teardown_limit():
-        for cid in made.ids:
-            try:
-                await docker.containers.rm(cid, force=True)
-            except Exception:
-                pass  # (the test removed it already, or the engine is gone: reported there)
+    async with support.made_containers(TrioLoop(), docker, IMAGE) as made:
+        yield made
 
 
-@pytest.fixture
-async def rootfs_url(nursery: trio.Nursery) -> AsyncIterator[Any]:
-    """``url(data)``: an http URL on 127.0.0.1 from which the daemon fetches ``data``."""
-    served: dict[str, bytes] = {}
+# -- the bodies of _async/ and _sync/, on every client -------------------------------------
 
-    async def serve(stream: trio.SocketStream) -> None:
-        async with stream:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = await stream.receive_some(4096)
-                if not chunk:
-                    return
-                request += chunk
-            path = request.split(b" ", 2)[1].decode()
-            data = served.get(path)
-            if data is None:
-                await stream.send_all(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-                return
-            head = b"HTTP/1.0 200 OK\r\nContent-Type: application/x-tar\r\n"
-            await stream.send_all(head + b"Content-Length: %d\r\n\r\n" % len(data) + data)
 
-    listeners = await nursery.start(functools.partial(trio.serve_tcp, serve, 0, host="127.0.0.1"))
-    port = listeners[0].socket.getsockname()[1]
+@pytest.hookimpl(tryfirst=True)  # (before the parametrize marks': ids read [trio-docker-x])
+def pytest_generate_tests(metafunc: Any) -> None:
+    """Every test against both engines; with ``client``, on each of its clients too."""
+    if "engine" not in metafunc.fixturenames:
+        return
+    if "client" in metafunc.fixturenames:
+        pairs = harness.runs(metafunc.definition)
+        ids = [f"{client}-{engine}" for client, engine in pairs]
+        metafunc.parametrize(("client", "engine"), pairs, indirect=["engine"], ids=ids)
+    else:
+        metafunc.parametrize("engine", sorted(ENGINES), indirect=True)
 
-    def url(data: bytes) -> str:
-        path = f"/{uuid.uuid4().hex}.tar"
-        served[path] = data
-        return f"http://127.0.0.1:{port}{path}"
 
-    yield url
-    nursery.cancel_scope.cancel()
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    # pytest-trio's trio_mode marks every async test as trio's: these run on their own.
+    for item in items:
+        if harness.flavour(item.path):
+            item.own_markers[:] = [m for m in item.own_markers if m.name != "trio"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: Any) -> bool | None:
+    if not harness.flavour(pyfuncitem.path):
+        return None
+    harness.run(pyfuncitem)
+    return True

@@ -10,12 +10,10 @@ import uuid
 from typing import Any
 
 import pytest
-import trio
 
 import dockproto
-import dockproto_trio
 
-from .conftest import Containers
+from .support import Containers, Docker, Loop
 
 
 def free_port() -> int:
@@ -24,7 +22,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_published_port(docker: dockproto_trio.Docker, containers: Containers) -> None:
+def http_get(port: int) -> bytes:
+    """``GET /`` from 127.0.0.1:port, read to the end (a reset ends it too); OSError
+    when nothing listens yet."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        body = b""
+        try:
+            while data := s.recv(4096):
+                body += data
+        except ConnectionResetError:
+            pass
+    return body
+
+
+async def test_published_port(docker: Docker, containers: Containers, loop: Loop) -> None:
     """A port published on 127.0.0.1 reaches a server inside the container."""
     port = free_port()
     cid = await containers.create(
@@ -40,42 +52,33 @@ async def test_published_port(docker: dockproto_trio.Docker, containers: Contain
     summary = (await docker.containers.list(filters={"id": [cid]}))[0]
     assert any(p.priv == 8080 and p.pub == port for p in summary.ports)
     body = b""
-    with trio.fail_after(30):
+    async with loop.fail_after(30):
         while b"hi-from-httpd" not in body:
             try:
-                stream = await trio.open_tcp_stream("127.0.0.1", port)
+                body = await loop.run_blocking(http_get, port)
             except OSError:
-                await trio.sleep(0.05)
+                await loop.sleep(0.05)
                 continue
-            async with stream:
-                await stream.send_all(b"GET / HTTP/1.0\r\n\r\n")
-                body = b""
-                try:
-                    while data := await stream.receive_some(4096):
-                        body += data
-                except trio.BrokenResourceError:
-                    pass
             if b"hi-from-httpd" not in body:
-                await trio.sleep(0.05)
+                await loop.sleep(0.05)
 
 
-async def test_auto_remove(docker: dockproto_trio.Docker, containers: Containers) -> None:
+async def test_auto_remove(docker: Docker, containers: Containers, loop: Loop) -> None:
     """auto_remove: the container is gone once it has exited."""
     cid = await containers.create(["true"], auto_remove=True)
     await docker.containers.start(cid)
     await docker.containers.wait(cid, condition="removed")
-    with trio.fail_after(30):
+    async with loop.fail_after(30):
         while True:
             try:
                 await docker.containers.inspect(cid)
             except dockproto.NoSuchContainer:
                 break
-            await trio.sleep(0.05)
+            await loop.sleep(0.05)
 
 
-async def test_detach_keys(
-    docker: dockproto_trio.Docker, containers: Containers, engine: str
-) -> None:
+@pytest.mark.uvloop
+async def test_detach_keys(docker: Docker, containers: Containers, engine: str, loop: Loop) -> None:
     """The detach sequence on stdin detaches while the container keeps running.
 
     dockerd then closes the stream.  podman 4.3 writes "detached from container" into
@@ -83,7 +86,7 @@ async def test_detach_keys(
     """
     cid = await containers.create(["sh", "-c", "cat"], stdin=True, open_stdin=True, tty=True)
     await docker.containers.start(cid)
-    with trio.fail_after(30):
+    async with loop.fail_after(30):
         async with docker.containers.attach(cid, stdin=True, detach_keys="ctrl-x") as stream:
             await stream.send_all(b"echo me\r")
             echoed = b""
@@ -103,7 +106,7 @@ async def test_detach_keys(
     assert (await docker.containers.inspect(cid))["State"]["Running"]
 
 
-async def test_import_from_url(docker: dockproto_trio.Docker, rootfs_url: Any) -> None:
+async def test_import_from_url(docker: Docker, rootfs_url: Any) -> None:
     """FromSrc(url): the daemon fetches the tarball itself (from a server on 127.0.0.1)."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as t:
@@ -118,15 +121,15 @@ async def test_import_from_url(docker: dockproto_trio.Docker, rootfs_url: Any) -
     await docker.images.rm(f"{ref}:latest", force=True)
 
 
-async def test_search_without_registry(docker: dockproto_trio.Docker) -> None:
+async def test_search_without_registry(docker: Docker, loop: Loop) -> None:
     """search with no registry reachable raises a typed error with the daemon's text."""
-    with trio.fail_after(120):
+    async with loop.fail_after(120):
         with pytest.raises(dockproto.DockerError) as info:
             await docker.images.search("127.0.0.1:9/busybox", limit=1)
     assert info.value.message
 
 
-async def test_commit(docker: dockproto_trio.Docker, containers: Containers) -> None:
+async def test_commit(docker: Docker, containers: Containers) -> None:
     """commit makes an image of a container's filesystem."""
     cid = await containers.create(["sh", "-c", "echo kept > /root/committed"])
     await docker.containers.start(cid)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 import dockproto
-import dockproto_trio
 from dockproto import StreamKind
 
-from .conftest import Containers
+from .support import Containers, Docker
 
 
 async def _running(containers: Containers) -> str:
@@ -15,25 +16,23 @@ async def _running(containers: Containers) -> str:
     return cid
 
 
-async def test_run_exit_code_and_streams(
-    docker: dockproto_trio.Docker, containers: Containers
-) -> None:
+async def test_run_exit_code_and_streams(docker: Docker, containers: Containers) -> None:
     """exec.run gives stdout, stderr and the exit code."""
     cid = await _running(containers)
     res = await docker.exec.run(cid, ["sh", "-c", "echo out; echo err >&2; exit 5"])
     assert res == dockproto.ExecResult(5, b"out\n", b"err\n")
 
 
-async def test_run_with_stdin(docker: dockproto_trio.Docker, containers: Containers) -> None:
+@pytest.mark.uvloop
+async def test_run_with_stdin(docker: Docker, containers: Containers) -> None:
     """stdin bytes reach the process; its output after end of stdin is kept."""
     cid = await _running(containers)
     res = await docker.exec.run(cid, ["sh", "-c", "wc -c; echo done"], stdin=b"x" * 100_000)
     assert res.exit_code == 0 and res.stdout.split() == [b"100000", b"done"]
 
 
-async def test_streamed_exec_then_exit_code(
-    docker: dockproto_trio.Docker, containers: Containers
-) -> None:
+@pytest.mark.uvloop
+async def test_streamed_exec_then_exit_code(docker: Docker, containers: Containers) -> None:
     """An exec read as a stream still gives its exit code, and inspect says so."""
     cid = await _running(containers)
     eid = await docker.exec.create(cid, ["sh", "-c", "seq 1 20000; exit 3"], user="nobody")
@@ -49,7 +48,7 @@ async def test_streamed_exec_then_exit_code(
     assert info.exit_code == 3 and not info.running and info.container_id == cid
 
 
-async def test_tty_exec_and_resize(docker: dockproto_trio.Docker, containers: Containers) -> None:
+async def test_tty_exec_and_resize(docker: Docker, containers: Containers) -> None:
     """A TTY exec is one raw stream; resize applies to it."""
     cid = await _running(containers)
     eid = await docker.exec.create(cid, ["sh", "-c", "sleep 0.5; stty size"], tty=True)
@@ -59,7 +58,7 @@ async def test_tty_exec_and_resize(docker: dockproto_trio.Docker, containers: Co
     assert err == b"" and out.strip() == b"20 70"
 
 
-async def test_exec_in_missing_container(docker: dockproto_trio.Docker) -> None:
+async def test_exec_in_missing_container(docker: Docker) -> None:
     """An exec in a container that does not exist is NoSuchContainer."""
     try:
         await docker.exec.create("dockproto-missing", ["true"])

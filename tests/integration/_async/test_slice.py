@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
+
 import dockproto
-import dockproto_trio
 
-from .conftest import Containers
+from .support import Containers, Docker
 
 
-async def test_ping(docker: dockproto_trio.Docker) -> None:
+@pytest.mark.uvloop
+async def test_ping(docker: Docker) -> None:
     """/_ping answers OK and the version is negotiated from its head."""
     assert await docker.ping() == "OK"
     assert docker.api_version is not None
     assert dockproto._version.parse_api_version(docker.api_version) <= (1, 44)
 
 
-async def test_version(docker: dockproto_trio.Docker, engine: str) -> None:
+async def test_version(docker: Docker, engine: str) -> None:
     """/version is a typed Version; the negotiated version is never above the daemon's."""
     v = await docker.version()
     assert isinstance(v, dockproto.Version)
@@ -26,7 +28,7 @@ async def test_version(docker: dockproto_trio.Docker, engine: str) -> None:
         assert v.version.startswith("20.10")
 
 
-async def test_list_and_filters(docker: dockproto_trio.Docker, containers: Containers) -> None:
+async def test_list_and_filters(docker: Docker, containers: Containers) -> None:
     """list finds a created container by name, label, status, and not when running-only."""
     cid = await containers.create(["true"], labels={"dockproto.test": "list"})
     name = (await docker.containers.inspect(cid))["Name"].lstrip("/")
@@ -46,7 +48,7 @@ async def test_list_and_filters(docker: dockproto_trio.Docker, containers: Conta
     assert isinstance(sized[0].size_rw, int) and isinstance(sized[0].size_root_fs, int)
 
 
-async def test_run_a_container(docker: dockproto_trio.Docker, containers: Containers) -> None:
+async def test_run_a_container(docker: Docker, containers: Containers) -> None:
     """Attach, start, read stdout and stderr apart, wait for the exit code."""
     cid = await containers.create(["sh", "-c", "echo hi; echo oops >&2; exit 3"])
     async with docker.containers.attach(cid, stream=True, stdout=True, stderr=True) as stream:
@@ -56,7 +58,7 @@ async def test_run_a_container(docker: dockproto_trio.Docker, containers: Contai
     assert await docker.containers.wait(cid) == 3
 
 
-async def test_exited_filter(docker: dockproto_trio.Docker, containers: Containers) -> None:
+async def test_exited_filter(docker: Docker, containers: Containers) -> None:
     """The exited filter of the OCaml list finds a container by its exit code."""
     cid = await containers.create(["sh", "-c", "exit 7"])
     await docker.containers.start(cid)
@@ -66,7 +68,7 @@ async def test_exited_filter(docker: dockproto_trio.Docker, containers: Containe
     assert cid not in [c.id for c in await docker.containers.list(all=True, exited=[8])]
 
 
-async def test_unknown_container(docker: dockproto_trio.Docker) -> None:
+async def test_unknown_container(docker: Docker) -> None:
     """An unknown container is NoSuchContainer with the daemon's own message."""
     try:
         await docker.containers.inspect("dockproto-no-such-container")

@@ -6,38 +6,37 @@ import time
 import uuid
 
 import pytest
-import trio
 
 import dockproto
-import dockproto_trio
 
-from .conftest import Containers
+from .support import Containers, Docker, Loop, engine_wide, prune_label
 
 
-async def test_info_and_df(docker: dockproto_trio.Docker) -> None:
+async def test_info_and_df(docker: Docker, loop: Loop) -> None:
     """info and df answer with the daemon's dicts."""
-    info = await docker.info()
+    info = await engine_wide(loop, docker.info)
     assert info["OSType"] == "linux" and "Containers" in info
-    df = await docker.df()
+    df = await engine_wide(loop, docker.df)
     assert "Images" in df and "Containers" in df
 
 
-async def test_events_window(docker: dockproto_trio.Docker, containers: Containers) -> None:
+async def test_events_window(docker: Docker, containers: Containers, loop: Loop) -> None:
     """events with since/until replay a window and end by themselves."""
     since = int(time.time()) - 1
     cid = await containers.create(["true"])
     until = int(time.time()) + 2  # at least a second ahead: see test_cli's events test
     seen = []
-    with trio.fail_after(30):
+    async with loop.fail_after(30):
         async for event in docker.events(since=since, until=until, filters={"type": "container"}):
             seen.append(event)
     assert any(e.get("Action") == "create" and e.get("Actor", {}).get("ID") == cid for e in seen)
 
 
-async def test_events_follow(docker: dockproto_trio.Docker, containers: Containers) -> None:
+@pytest.mark.uvloop
+async def test_events_follow(docker: Docker, containers: Containers, loop: Loop) -> None:
     """A live events stream delivers the create event of a container made meanwhile."""
     name = f"dp-ev-{uuid.uuid4().hex[:8]}"
-    with trio.fail_after(30):
+    async with loop.fail_after(30):
         async with docker.events(filters={"type": ["container"], "event": ["create"]}) as events:
             await containers.create(["true"], name=name)
             async for event in events:
@@ -45,7 +44,7 @@ async def test_events_follow(docker: dockproto_trio.Docker, containers: Containe
                     break
 
 
-async def test_networks(docker: dockproto_trio.Docker, containers: Containers) -> None:
+async def test_networks(docker: Docker, containers: Containers) -> None:
     """create, inspect, connect, disconnect, list, rm a network."""
     name = f"dp-net-{uuid.uuid4().hex[:8]}"
     nid = await docker.networks.create(name, labels={"dockproto.test": "1"})
@@ -68,15 +67,16 @@ async def test_networks(docker: dockproto_trio.Docker, containers: Containers) -
         await docker.networks.inspect(nid)
 
 
-async def test_network_prune(docker: dockproto_trio.Docker) -> None:
+async def test_network_prune(docker: Docker, loop: Loop) -> None:
     """prune removes an unused network carrying our label."""
     name = f"dp-net-{uuid.uuid4().hex[:8]}"
-    await docker.networks.create(name, labels={"dockproto.prune": "1"})
-    result = await docker.networks.prune(filters={"label": ["dockproto.prune=1"]})
+    label, only_ours = prune_label()
+    await docker.networks.create(name, labels=label)
+    result = await engine_wide(loop, docker.networks.prune, filters=only_ours)
     assert name in (result.get("NetworksDeleted") or [])
 
 
-async def test_volumes(docker: dockproto_trio.Docker) -> None:
+async def test_volumes(docker: Docker, loop: Loop) -> None:
     """create, inspect, list, rm and prune volumes."""
     name = f"dp-vol-{uuid.uuid4().hex[:8]}"
     vol = await docker.volumes.create(name, labels={"dockproto.test": "1"})
@@ -87,6 +87,7 @@ async def test_volumes(docker: dockproto_trio.Docker) -> None:
     with pytest.raises(dockproto.NotFound):
         await docker.volumes.inspect(name)
     other = f"dp-vol-{uuid.uuid4().hex[:8]}"
-    await docker.volumes.create(other, labels={"dockproto.prune": "1"})
-    result = await docker.volumes.prune(filters={"label": ["dockproto.prune=1"]})
+    label, only_ours = prune_label()
+    await docker.volumes.create(other, labels=label)
+    result = await engine_wide(loop, docker.volumes.prune, filters=only_ours)
     assert other in (result.get("VolumesDeleted") or [])
