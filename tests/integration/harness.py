@@ -436,13 +436,16 @@ def runs(definition: Any) -> list[tuple[str, str]]:
     """The (client, engine) pairs a test runs as: every client against every engine,
     but where ``@pytest.mark.slow_on(engine, why)`` says the engine itself is slow at it
     (podman's stats come every 5 s, its pulls retry for 3 s), only trio runs it against
-    that engine: the client's paths run on every client against the other engine."""
+    that engine: the client's paths run on every client against the other engine.
+    ``DOCKPROTO_TEST_CLIENTS=trio,sync`` keeps those clients only (the ASan pass: the C
+    core is the same under every client)."""
     slow = {m.args[0] for m in definition.iter_markers("slow_on")}
+    only = os.environ.get("DOCKPROTO_TEST_CLIENTS", "").split(",")
     return [
         (client, engine)
         for client in clients(definition)
         for engine in sorted(ENGINES)
-        if engine not in slow or client == "trio"
+        if (engine not in slow or client == "trio") and (only == [""] or client in only)
     ]
 
 
