@@ -57,15 +57,20 @@ class Channel:
 
 
 class _Limiter:
+    """The bound on requests at once: a semaphore, since a token is released by
+    whichever task ends the request (a ``CapacityLimiter`` wants one borrower per token,
+    and with the limiter as the borrower of all, a second request at once raised
+    ``RuntimeError``)."""
+
     def __init__(self, size: int) -> None:
-        self._limiter = trio.CapacityLimiter(size)
+        self._slots = trio.Semaphore(size, max_value=size)
 
     async def acquire(self, timeout: float | None) -> bool:
-        await self._limiter.acquire_on_behalf_of(self)  # (released by whichever task)
+        await self._slots.acquire()
         return True
 
     def release(self) -> None:
-        self._limiter.release_on_behalf_of(self)
+        self._slots.release()
 
 
 class _Lock:
