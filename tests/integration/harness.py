@@ -16,7 +16,8 @@ body, by ``_async/support.py``'s ``fixtures`` (or its blocking twin), and torn d
 there, each teardown within ``teardown_limit``, whether the body passed or not (as
 pytest-trio does for trio fixtures: everything in one loop run).  The loop stops a body
 that runs too long before pytest-timeout would (``body_limit``).  ``loop`` is the body's
-only way to its loop: ``sleep``, ``fail_after``, ``checkpoint``, ``run_blocking``.
+only way to its loop: ``sleep``, ``fail_after``, ``checkpoint``, ``run_blocking``,
+``run_both``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ import dockproto_sync
 import dockproto_trio
 
 from ..limits import TEARDOWN, teardown_limit
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup
 
 T = TypeVar("T")
 
@@ -180,6 +184,18 @@ class TrioLoop:
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         return await trio.to_thread.run_sync(fn, *args)
 
+    async def run_both(
+        self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
+    ) -> None:
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(first)
+                nursery.start_soon(second)
+        except BaseExceptionGroup as group:  # (one error: as itself)
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
+
     @asynccontextmanager
     async def deadline(self, seconds: float) -> AsyncIterator[None]:
         """The harness's limit on a body (``body_limit``)."""
@@ -259,6 +275,18 @@ class AsyncioLoop:
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)
+
+    async def run_both(
+        self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
+    ) -> None:
+        tasks = [asyncio.ensure_future(first()), asyncio.ensure_future(second())]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:  # (one failed, or this task was cancelled: end both)
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
     @asynccontextmanager
     async def deadline(self, seconds: float) -> AsyncIterator[None]:
@@ -355,6 +383,26 @@ class SyncLoop:
 
     def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
+
+    def run_both(self, first: Callable[[], None], second: Callable[[], None]) -> None:
+        """``second`` in a thread, ``first`` here; the first error raises (a blocking
+        call cannot be cancelled: the other one runs to its end)."""
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                second()
+            except BaseException as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        try:
+            first()
+        finally:
+            thread.join()
+        if errors:
+            raise errors[0]
 
     @contextmanager
     def serve_tars(self) -> Iterator[Callable[[bytes], str]]:

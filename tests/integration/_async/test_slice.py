@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import dockproto
 
-from .support import Containers, Docker
+from .support import Containers, Docker, Loop
 
 
 @pytest.mark.uvloop
@@ -77,3 +79,18 @@ async def test_unknown_container(docker: Docker) -> None:
         assert "dockproto-no-such-container" in exc.message
     else:
         raise AssertionError("inspect of a missing container succeeded")
+
+
+@pytest.mark.uvloop
+async def test_two_calls_at_once(docker: Docker, loop: Loop) -> None:
+    """One client answers two calls made at once, each on a connection of its own."""
+    got: list[Any] = []
+
+    async def version() -> None:
+        got.append(await docker.version())
+
+    async def images() -> None:
+        got.append(await docker.images.list())
+
+    await loop.run_both(version, images)
+    assert len(got) == 2

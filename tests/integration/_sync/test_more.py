@@ -67,8 +67,18 @@ def test_published_port(docker: Docker, containers: Containers, loop: Loop) -> N
 def test_auto_remove(docker: Docker, containers: Containers, loop: Loop) -> None:
     """auto_remove: the container is gone once it has exited."""
     cid = containers.create(["true"], auto_remove=True)
-    docker.containers.start(cid)
-    docker.containers.wait(cid, condition="removed")
+
+    def removed() -> None:
+        docker.containers.wait(cid, condition="removed")
+
+    def start() -> None:
+        docker.containers.start(cid)
+
+    # The wait is sent with the start, not after it (as the docker CLI does): dockerd
+    # 20.10 can miss the removal of a wait that reaches it while it removes the
+    # container, and never answer (seen on a busy machine).
+    with loop.fail_after(30):
+        loop.run_both(removed, start)
     with loop.fail_after(30):
         while True:
             try:
