@@ -1,8 +1,12 @@
-"""The ``dockproto`` command: a small docker CLI on top of dockproto_trio.
+"""The ``dockproto`` command: a small docker CLI on top of dockproto_sync (blocking).
 
 dockproto version | ps [-a] | images | run [--rm] [-i] [-t] IMAGE CMD... |
           logs [-f] ID | exec ID CMD... | export ID [-o FILE] | import FILE [REPO[:TAG]] |
-          pull NAME[:TAG] | events [--since T] [--until T]
+          load FILE | pull NAME[:TAG] | events [--since T] [--until T]
+
+No event loop: one thread, and a second one only to pump stdin for ``run -i``.  Start-up
+time matters for a command run once per call, so this imports what a command uses when
+it uses it (``dockproto`` itself loads its C core and its API areas lazily).
 """
 
 from __future__ import annotations
@@ -11,15 +15,15 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
-
-import trio
+from typing import TYPE_CHECKING, Any
 
 import dockproto
 from dockproto import DockerConnectionError, StreamKind
-from dockproto._request import split_reference
 
-from ._client import Docker, open_docker
+from ._backend import open_docker
+
+if TYPE_CHECKING:
+    from dockproto._drive.sync import Docker, DockerStream
 
 
 def _write(stream: StreamKind, data: bytes) -> None:
@@ -57,82 +61,117 @@ class _Progress:
 
 
 def _split_ref(ref: str) -> tuple[str, str | None]:
+    from dockproto._request import split_reference
+
     name, tag, digest = split_reference(ref)
     if digest is not None or tag is None:
         return ref, None
     return name, tag
 
 
-async def _run(docker: Docker, args: argparse.Namespace) -> int:
+def _pump_stdin(stream: DockerStream) -> None:
+    """Copy our stdin to the container's until end of file, then half-close it.
+
+    Runs in a daemon thread: a read blocked on a terminal never holds up the exit, and
+    once the container's output has ended (the stream is closed) writes fail quietly.
+    """
+    fd = sys.stdin.fileno()
+    try:
+        while data := os.read(fd, 65536):
+            stream.send_all(data)
+        stream.send_eof()
+    except (OSError, ValueError):
+        pass  # the stream is closed: the container is gone, nothing left to feed
+
+
+def _remove(docker: Docker, cid: str) -> None:
+    """``rm -f`` the container with Ctrl-C held off, so a second one cannot cut it short."""
+    import signal
+
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # (not the main thread: nothing to hold off)
+        docker.containers.rm(cid, force=True)
+        return
+    try:
+        docker.containers.rm(cid, force=True)
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def _run_container(docker: Docker, args: argparse.Namespace) -> int:
+    cid = docker.containers.create(
+        args.image,
+        args.command or None,
+        tty=args.tty,
+        stdin=args.interactive,
+        open_stdin=args.interactive,
+        stdin_once=args.interactive,
+        name=args.name,
+        networking=args.network,
+    )
+    try:
+        with docker.containers.attach(
+            cid, stream=True, stdin=args.interactive, tty=args.tty
+        ) as stream:
+            docker.containers.start(cid)
+            if args.interactive:
+                import threading
+
+                threading.Thread(
+                    target=_pump_stdin, args=(stream,), name="dockproto-stdin", daemon=True
+                ).start()
+            for chunk in stream:
+                _write(chunk.stream, chunk.data)
+        code: int = docker.containers.wait(cid)
+        return code
+    finally:
+        if args.rm:
+            _remove(docker, cid)
+
+
+def _run(docker: Docker, args: argparse.Namespace) -> int:
     if args.cmd == "version":
-        v = await docker.version()
+        v = docker.version()
         print(f"Server: {v.version} (API {v.api_version}, {v.os}/{v.arch}, {v.go_version})")
-        print(f"Client: dockproto {dockproto.__version__}, API {await docker.negotiated_version()}")
+        print(f"Client: dockproto {dockproto.__version__}, API {docker.negotiated_version()}")
         return 0
     if args.cmd == "ps":
-        rows = await docker.containers.list(all=args.all)
-        print(f"{'CONTAINER ID':<14}{'IMAGE':<32}{'STATUS':<28}NAMES")
+        rows = docker.containers.list(all=args.all)
+        lines = [f"{'CONTAINER ID':<14}{'IMAGE':<32}{'STATUS':<28}NAMES"]
         for c in rows:
             names = ",".join(n.lstrip("/") for n in c.names)
-            print(f"{c.id[:12]:<14}{c.image[:30]:<32}{c.status[:26]:<28}{names}")
+            lines.append(f"{c.id[:12]:<14}{c.image[:30]:<32}{c.status[:26]:<28}{names}")
+        print("\n".join(lines))
         return 0
     if args.cmd == "images":
-        print(f"{'IMAGE ID':<14}{'TAGS':<48}SIZE")
-        for i in await docker.images.list():
+        lines = [f"{'IMAGE ID':<14}{'TAGS':<48}SIZE"]
+        for i in docker.images.list():
             tags = ",".join(i.tags) or "<none>"
-            print(f"{i.id.split(':')[-1][:12]:<14}{tags[:46]:<48}{i.size}")
+            lines.append(f"{i.id.split(':')[-1][:12]:<14}{tags[:46]:<48}{i.size}")
+        print("\n".join(lines))
         return 0
     if args.cmd == "run":
-        cid = await docker.containers.create(
-            args.image,
-            args.command or None,
-            tty=args.tty,
-            stdin=args.interactive,
-            open_stdin=args.interactive,
-            stdin_once=args.interactive,
-            name=args.name,
-            networking=args.network,
-        )
-        try:
-            async with docker.containers.attach(
-                cid, stream=True, stdin=args.interactive, tty=args.tty
-            ) as stream:
-                await docker.containers.start(cid)
-                async with trio.open_nursery() as nursery:
-                    if args.interactive:
-
-                        async def pump_stdin() -> None:
-                            fd = sys.stdin.fileno()
-                            while data := await trio.to_thread.run_sync(os.read, fd, 65536):
-                                await stream.send_all(data)
-                            await stream.send_eof()
-
-                        nursery.start_soon(pump_stdin)
-                    async for chunk in stream:
-                        _write(chunk.stream, chunk.data)
-                    nursery.cancel_scope.cancel()
-            return await docker.containers.wait(cid)
-        finally:
-            if args.rm:
-                with trio.CancelScope(shield=True):
-                    await docker.containers.rm(cid, force=True)
+        return _run_container(docker, args)
     if args.cmd == "logs":
-        async for chunk in docker.containers.logs(
+        with docker.containers.logs(
             args.container, follow=args.follow, timestamps=args.timestamps, tail=args.tail
-        ):
-            _write(chunk.stream, chunk.data)
+        ) as logs:
+            for chunk in logs:
+                _write(chunk.stream, chunk.data)
         return 0
     if args.cmd == "exec":
-        eid = await docker.exec.create(args.container, args.command, tty=args.tty)
-        async with docker.exec.start(eid, tty=args.tty) as stream:
-            async for chunk in stream:
+        eid = docker.exec.create(args.container, args.command, tty=args.tty)
+        with docker.exec.start(eid, tty=args.tty) as stream:
+            for chunk in stream:
                 _write(chunk.stream, chunk.data)
-        return await docker.exec.exit_code(eid)
+        code: int = docker.exec.exit_code(eid)
+        return code
     if args.cmd == "export":
-        async with docker.containers.export(args.container) as tar:
+        with docker.containers.export(args.container) as tar:
             out = open(args.output, "wb") if args.output else sys.stdout.buffer
             try:
-                async for data in tar.raw():
+                for data in tar.raw():
                     out.write(data)
             finally:
                 if args.output:
@@ -147,15 +186,17 @@ async def _run(docker: Docker, args: argparse.Namespace) -> int:
         else:
             name, tag = _split_ref(args.name)
             messages = docker.images.pull(name, tag=tag)
-        async for msg in messages:
-            bar.show(msg)
+        with messages:
+            for msg in messages:
+                bar.show(msg)
         bar.done()
         return 0
     if args.cmd == "events":
         import json
 
-        async for event in docker.events(since=args.since, until=args.until):
-            print(json.dumps(event), flush=True)
+        with docker.events(since=args.since, until=args.until) as events:
+            for event in events:
+                print(json.dumps(event), flush=True)
         return 0
     raise AssertionError(args.cmd)
 
@@ -203,13 +244,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-
-    async def go() -> int:
-        async with open_docker(args.host) as docker:
-            return await _run(docker, args)
-
     try:
-        return trio.run(go)
+        with open_docker(args.host) as docker:
+            return _run(docker, args)
     except DockerConnectionError as exc:
         print(f"dockproto: {exc}", file=sys.stderr)
         return 125
