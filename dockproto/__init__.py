@@ -9,15 +9,17 @@ the daemon's address and TLS from an environment mapping, and ``credentials_for`
 decides a registry's credentials from ``config.json``'s text; neither reads a file.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from . import api
 from ._connection import Connection, State
+from ._content import Content
 from ._credentials import (
     CredentialHelperCall,
     credentials_for,
     docker_config_path,
     registry_of,
 )
-from ._decode import NATIVE, Content, Demuxer, TarReader
 from ._errors import (
     BadParameter,
     Conflict,
@@ -70,7 +72,26 @@ from ._models import (
 from ._request import Expect, Request
 from ._version import CLIENT_MAX_API, CLIENT_MIN_API, negotiate
 
+if TYPE_CHECKING:
+    from ._decode import NATIVE, Demuxer, TarReader
+
 __version__ = "0.1.0"
+
+_DECODE = ("NATIVE", "Demuxer", "TarReader")
+
+
+def __getattr__(name: str) -> Any:
+    """The stream decoders' names, loaded (with the C core) on first use: a program that
+    streams nothing never loads them, and ``NATIVE`` still says whether the C core is
+    what decodes (asking loads it, and warns then if it is missing)."""
+    if name in _DECODE:
+        from . import _decode
+
+        value = getattr(_decode, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CLIENT_MAX_API",

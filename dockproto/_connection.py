@@ -26,11 +26,11 @@ from __future__ import annotations
 import collections
 import enum
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h11
 
-from ._decode import BodyDecoder, Content, Framing
+from ._content import Content, Framing
 from ._errors import ProtocolError
 from ._events import (
     NEED_DATA,
@@ -42,6 +42,9 @@ from ._events import (
     Result,
 )
 from ._request import Expect, Request
+
+if TYPE_CHECKING:  # (loaded with the C core when a streamed body first needs a decoder)
+    from ._decode import BodyDecoder
 
 USER_AGENT = "dockproto/0.1"
 
@@ -351,6 +354,8 @@ class Connection:
         content = self._stream_content(req, head)
         self._reusable = False
         self._state = State.HIJACKED
+        from ._decode import BodyDecoder
+
         self._start_decoder(BodyDecoder(Framing.CLOSE, content))
         return Hijacked(headers=headers, multiplexed=content is Content.MUX)
 
@@ -374,6 +379,8 @@ class Connection:
 
     def _make_decoder(self) -> BodyDecoder:
         framing, content, length, frames = self._decoder_args
+        from ._decode import BodyDecoder
+
         decoder = BodyDecoder(framing, content, length=length, frames=frames)
         self._start_decoder(decoder)
         return decoder

@@ -21,7 +21,6 @@ this decoder; the decoder then stays in error, and every later call raises again
 
 from __future__ import annotations
 
-import enum
 import json
 import os
 import warnings
@@ -29,6 +28,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from . import _pydecode as _py
+from ._content import Content as Content
+from ._content import Framing as Framing
 from ._errors import ProtocolError
 from ._events import (
     EndOfArchive,
@@ -96,24 +97,11 @@ MAX_SPANS = 1024
 """Spans per core call (24 bytes each)."""
 
 
-class Framing(enum.Enum):
-    """The HTTP/1.1 framing of a response body."""
-
-    CHUNKED = _py.CHUNKED
-    LENGTH = _py.LENGTH
-    CLOSE = _py.CLOSE
-
-
-class Content(enum.Enum):
-    """What a streamed body carries."""
-
-    MUX = "mux"  # multiplexed stdin/stdout/stderr/systemerr frames
-    RAW = "raw"  # a TTY stream: passed through as stdout
-    TAR = "tar"
-    JSONLINES = "jsonlines"
-    BYTES = "bytes"  # anything else: passed through as RawData
-
-
+assert (Framing.CHUNKED.value, Framing.LENGTH.value, Framing.CLOSE.value) == (
+    _py.CHUNKED,
+    _py.LENGTH,
+    _py.CLOSE,
+), "Framing's values are the core's"
 _CORE_CONTENT = {
     Content.MUX: _py.MUX,
     Content.RAW: _py.PASS,

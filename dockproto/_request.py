@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ._decode import Content
+from ._content import Content
 
 
 class Expect(enum.Enum):

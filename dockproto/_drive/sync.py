@@ -23,8 +23,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from .. import _policy as policy
 from .._connection import Connection
+from .._content import Content
 from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
-from .._decode import Content
 from .._errors import ProtocolError
 from .._events import (
     NEED_DATA,

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._decode import Content
+from .._content import Content
 from .._events import Response
 from .._models import Bind, Change, ContainerSummary, Mount, MountRO, Vol
 from .._request import (

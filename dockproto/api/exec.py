@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .._decode import Content
+from .._content import Content
 from .._models import ExecInspect
 from .._request import Expect, Request, json_body, non_negative, seg
 

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._decode import Content
+from .._content import Content
 from .._models import FromBody, FromImage, FromSrc, ImageSource, ImageSummary
 from .._request import (
     Expect,
