@@ -36,7 +36,6 @@ from ._errors import (
 from ._events import (
     NEED_DATA,
     ConnectionClosed,
-    EndOfArchive,
     EndOfMessage,
     ErrorResponse,
     Hijacked,
@@ -46,9 +45,6 @@ from ._events import (
     Result,
     StreamChunk,
     StreamKind,
-    TarData,
-    TarMember,
-    TarType,
 )
 from ._hosts import DEFAULT_HOST, HostSpec, docker_cert_path, resolve_host
 from ._models import (
@@ -74,23 +70,38 @@ from ._version import CLIENT_MAX_API, CLIENT_MIN_API, negotiate
 
 if TYPE_CHECKING:
     from ._decode import NATIVE, Demuxer, TarReader
+    from ._streamevents import EndOfArchive, TarData, TarMember, TarType
 
 __version__ = "0.1.0"
 
-_DECODE = ("NATIVE", "Demuxer", "TarReader")
+_LAZY = {
+    "NATIVE": "_decode",
+    "Demuxer": "_decode",
+    "TarReader": "_decode",
+    "EndOfArchive": "_streamevents",
+    "TarData": "_streamevents",
+    "TarMember": "_streamevents",
+    "TarType": "_streamevents",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """The stream decoders' names, loaded (with the C core) on first use: a program that
-    streams nothing never loads them, and ``NATIVE`` still says whether the C core is
-    what decodes (asking loads it, and warns then if it is missing)."""
-    if name in _DECODE:
+    """The stream decoders' names, loaded on first use (the decoders with the C core): a
+    program that streams nothing never loads them, and ``NATIVE`` still says whether the
+    C core is what decodes (asking loads it, and warns then if it is missing)."""
+    module = _LAZY.get(name)
+    if module == "_decode":
         from . import _decode
 
         value = getattr(_decode, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    elif module == "_streamevents":
+        from . import _streamevents
+
+        value = getattr(_streamevents, name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 __all__ = [

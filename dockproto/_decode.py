@@ -31,17 +31,10 @@ from . import _pydecode as _py
 from ._content import Content as Content
 from ._content import Framing as Framing
 from ._errors import ProtocolError
-from ._events import (
-    EndOfArchive,
-    StreamChunk,
-    StreamKind,
-    TarData,
-    _json_message,
-    _raw_data,
-    _stream_chunk,
-)
-from ._events import TarMember as TarMember
+from ._events import StreamChunk, StreamKind
 from ._pieces import MAX_PIECE, Pieces, join
+from ._streamevents import EndOfArchive, TarData, _json_message, _raw_data, _stream_chunk
+from ._streamevents import TarMember as TarMember
 from ._tarmembers import TarSink, configure_tar_events
 
 _FORCE_PURE = os.environ.get("DOCKPROTO_PURE_PYTHON") == "1"

@@ -41,7 +41,6 @@ from .._request import Request
 from ..api import containers as _containers
 from ..api import exec as _exec
 from ..api import system as _system
-from .extract import Extractor
 
 T = TypeVar("T")
 S = TypeVar("S", bound="EventStream[Any]")
@@ -751,6 +750,8 @@ class TarStream(EventStream[Any]):
 
         Returns the names written; the rules are ``dockproto._extraction``'s.
         """
+        from .extract import Extractor  # (with the tar events, on first use)
+
         extractor = Extractor(dest, devices=devices)
         try:
             async for item in self:
