@@ -47,29 +47,29 @@ from ._events import (
     StreamKind,
 )
 from ._hosts import DEFAULT_HOST, HostSpec, docker_cert_path, resolve_host
-from ._models import (
-    Bind,
-    Change,
-    ContainerSummary,
-    ExecInspect,
-    ExecResult,
-    FromBody,
-    FromImage,
-    FromSrc,
-    ImageSource,
-    ImageSummary,
-    Mount,
-    MountRO,
-    Port,
-    Version,
-    Vol,
-    from_image,
-)
 from ._request import Expect, Request
 from ._version import CLIENT_MAX_API, CLIENT_MIN_API, negotiate
 
 if TYPE_CHECKING:
     from ._decode import NATIVE, Demuxer, TarReader
+    from ._models import (
+        Bind,
+        Change,
+        ContainerSummary,
+        ExecInspect,
+        ExecResult,
+        FromBody,
+        FromImage,
+        FromSrc,
+        ImageSource,
+        ImageSummary,
+        Mount,
+        MountRO,
+        Port,
+        Version,
+        Vol,
+        from_image,
+    )
     from ._streamevents import EndOfArchive, TarData, TarMember, TarType
 
 __version__ = "0.1.0"
@@ -82,13 +82,36 @@ _LAZY = {
     "TarData": "_streamevents",
     "TarMember": "_streamevents",
     "TarType": "_streamevents",
+    **dict.fromkeys(
+        [
+            "Bind",
+            "Change",
+            "ContainerSummary",
+            "ExecInspect",
+            "ExecResult",
+            "FromBody",
+            "FromImage",
+            "FromSrc",
+            "ImageSource",
+            "ImageSummary",
+            "Mount",
+            "MountRO",
+            "Port",
+            "Version",
+            "Vol",
+            "from_image",
+        ],
+        "_models",
+    ),
 }
 
 
 def __getattr__(name: str) -> Any:
-    """The stream decoders' names, loaded on first use (the decoders with the C core): a
-    program that streams nothing never loads them, and ``NATIVE`` still says whether the
-    C core is what decodes (asking loads it, and warns then if it is missing)."""
+    """Names loaded on first use: the stream decoders (with the C core) and the models.
+
+    A program that streams nothing never loads the decoders, and ``NATIVE`` still says
+    whether the C core is what decodes (asking loads it, and warns then if it is
+    missing); the models load by area (``dockproto._models``)."""
     module = _LAZY.get(name)
     if module == "_decode":
         from . import _decode
@@ -98,6 +121,10 @@ def __getattr__(name: str) -> Any:
         from . import _streamevents
 
         value = getattr(_streamevents, name)
+    elif module == "_models":
+        from . import _models
+
+        value = getattr(_models, name)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value

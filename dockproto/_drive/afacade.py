@@ -8,12 +8,12 @@ import os
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence  # noqa: F401
 from typing import TYPE_CHECKING, Any
 
-from .. import api
+from .. import _models, api
 from .._events import StreamChunk
-from .._models import Bind, ExecResult, FromBody, FromImage, ImageSource
 from .aio import DockerStream, EventStream, Exchange, ExecStream, StreamContext, TarStream
 
 if TYPE_CHECKING:
+    from .._models import Bind, ExecResult, FromBody, FromImage, ImageSource  # noqa: F401
     from .aio import Docker
 
 
@@ -445,7 +445,7 @@ class Images(_Area):
     ) -> EventStream[dict[str, Any]]:
         """``POST /images/create`` from one of the OCaml sources: pull, import from a URL, or
         import from a body (sent afterwards with ``send_body``/``end_body``)."""
-        if isinstance(source, FromBody):
+        if isinstance(source, _models.FromBody):
             req = api.images.create(
                 source, platform, auth, repo=repo, tag=tag, changes=changes, message=message
             )
@@ -458,7 +458,7 @@ class Images(_Area):
         async def start() -> Exchange:
             auth_ = (
                 auth
-                if auth is not None or not isinstance(source, FromImage)
+                if auth is not None or not isinstance(source, _models.FromImage)
                 else await self._docker.auth_for(source.name)
             )
             return await self._docker._start(

@@ -19,9 +19,10 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .. import _policy as policy
+from .. import api
 from .._connection import Connection
 from .._content import Content
 from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
@@ -37,11 +38,12 @@ from .._events import (
     StreamChunk,
     StreamKind,
 )
-from .._models import ExecInspect, ExecResult, Version
 from .._request import Request
-from ..api import containers as _containers
-from ..api import exec as _exec
 from ..api import system as _system
+
+if TYPE_CHECKING:
+    from .._models.exec import ExecInspect, ExecResult
+    from .._models.system import Version
 
 T = TypeVar("T")
 S = TypeVar("S", bound="EventStream[Any]")
@@ -409,7 +411,7 @@ class Docker:
         """The container's TTY setting: from ``create``, else one ``inspect`` (cached)."""
         tty = self._tty.get(container)
         if tty is None:
-            info = self.request(_containers.inspect(container), timeout=timeout)
+            info = self.request(api.containers.inspect(container), timeout=timeout)
             tty = self._tty.learn(info)
         return tty
 
@@ -440,7 +442,7 @@ class Docker:
     def exit_code(self, exec_id: str, timeout: float | None = None) -> int:
         """The exit code of a finished exec (asked again while it is reported running)."""
         for delay in policy.exit_code_delays():
-            info: ExecInspect = self.request(_exec.inspect(exec_id), timeout=timeout)
+            info: ExecInspect = self.request(api.exec.inspect(exec_id), timeout=timeout)
             if info.exit_code is not None:
                 return info.exit_code
             self._io.sleep(delay)
@@ -450,7 +452,7 @@ class Docker:
         self, exec_id: str, tty: bool, stdin: bytes | None, timeout: float | None
     ) -> ExecResult:
         """Start an exec, write ``stdin`` and half-close it while reading the output."""
-        stream = self.hijack(_exec.start(exec_id, tty=tty), timeout, exec_id)
+        stream = self.hijack(api.exec.start(exec_id, tty=tty), timeout, exec_id)
         with stream:
             if stdin is None:
                 out, err = stream.collect()
@@ -467,6 +469,8 @@ class Docker:
 
                 self._io.run_both(reader, writer)
                 out, err = result[0]
+        from .._models.exec import ExecResult
+
         return ExecResult(self.exit_code(exec_id, timeout), out, err)
 
     # -- lifetime -----------------------------------------------------------------------
@@ -726,7 +730,7 @@ class TarStream(EventStream[Any]):
         """The path stat header of ``get_archive`` (name, size, mode, mtime, linkTarget)."""
         if self.response is None:
             return None
-        return _containers.path_stat(self.response)
+        return api.containers.path_stat(self.response)
 
     def raw(self) -> Iterator[bytes]:
         """``for data in tar.raw()``: the archive as plain byte chunks.

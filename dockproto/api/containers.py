@@ -13,11 +13,11 @@ import binascii
 import builtins
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._content import Content
 from .._events import Response
-from .._models import Bind, Change, ContainerSummary, Mount, MountRO, Vol
+from .._models.containers import Change, ContainerSummary
 from .._request import (
     Expect,
     Request,
@@ -29,6 +29,9 @@ from .._request import (
     non_negative,
     seg,
 )
+
+if TYPE_CHECKING:  # (the bind types load when create is given binds)
+    from .._models.binds import Bind
 
 # Linux signal numbers, as the daemon's host knows them (it parses names itself too).
 SIGNALS = {
@@ -236,6 +239,8 @@ def create(
     policy = _restart(restart_policy)
     if auto_remove and policy is not None and policy["Name"] != "no":
         raise ValueError("auto_remove and a restart policy exclude each other")
+    if binds:
+        from .._models.binds import Mount, MountRO, Vol
     for b in binds or ():
         if not isinstance(b, (Vol, Mount, MountRO)):
             raise ValueError(f"a bind is Vol, Mount or MountRO, not {b!r}")

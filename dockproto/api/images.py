@@ -13,10 +13,10 @@ import base64
 import builtins
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._content import Content
-from .._models import FromBody, FromImage, FromSrc, ImageSource, ImageSummary
+from .._models.images import ImageSummary
 from .._request import (
     Expect,
     Request,
@@ -27,6 +27,9 @@ from .._request import (
     non_negative,
     with_tag,
 )
+
+if TYPE_CHECKING:  # (the image sources load when create, pull or import_ needs them)
+    from .._models.sources import ImageSource
 
 
 def auth_header(auth: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
@@ -90,6 +93,8 @@ def create(
     the last path component (``localhost:5000/x`` + ``v1`` is ``localhost:5000/x:v1``).
     ``tag`` with a repo that already names a tag or a digest, or with no repo, is a
     ``ValueError``; a repo with its own tag and no ``tag`` is sent as it is."""
+    from .._models.sources import FromBody, FromImage, FromSrc
+
     query: builtins.list[tuple[str, str]] = []
     headers: tuple[tuple[str, str], ...] = ()
     streamed = False
@@ -130,6 +135,8 @@ def pull(
     auth: Mapping[str, Any] | None = None,
 ) -> Request:
     """Pull ``name`` (``name:tag`` or ``tag=``): progress ``JSONMessage``s."""
+    from .._models.sources import FromImage
+
     return create(FromImage(name, None, tag), platform=platform, auth=auth)
 
 
@@ -142,6 +149,8 @@ def import_(
 ) -> Request:
     """Import a root filesystem tar sent as the streamed body (``fromSrc=-``); ``repo`` and
     ``tag`` as in ``create`` (sent as ``repo=name:tag``)."""
+    from .._models.sources import FromBody
+
     return create(
         FromBody(None), platform=platform, repo=repo, tag=tag, changes=changes, message=message
     )

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._content import Content
-from .._models import Version
+from .._models.system import Version
 from .._request import Expect, Request, filters_param, json_body
 
 

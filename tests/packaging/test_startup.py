@@ -1,8 +1,8 @@
 """What the ``dockproto`` command loads to start, and what stands in for what it skips.
 
 A CLI is paid for at every call: ``version`` and ``ps`` must not load an event loop,
-TLS, ``subprocess``, ``threading`` or the C stream core (the timings are in
-``bench/cli.py``; here only what is imported).
+TLS, ``subprocess``, ``threading``, the C stream core, nor the API areas and models they
+do not use (the timings are in ``bench/cli.py``; here only what is imported).
 """
 
 from __future__ import annotations
@@ -26,6 +26,13 @@ HEAVY = [
     "dockproto._decode",
     "dockproto._native",
     "dockproto._tarevents",
+    "dockproto._streamevents",
+    "dockproto._models.containers",
+    "dockproto._models.images",
+    "dockproto._models.binds",
+    "dockproto._models.sources",
+    "dockproto.api.containers",
+    "dockproto.api.images",
 ]
 
 
@@ -92,3 +99,21 @@ def test_limiter_under_contention() -> None:
     assert sorted(done) == list(range(8))
     assert peak[0] <= 3 and held[0] == 0
     assert lim.acquire(0) and lim.acquire(0) and lim.acquire(0) and not lim.acquire(0)
+
+
+def test_lazy_names_are_the_same_objects() -> None:
+    """Every name ``dockproto`` and ``dockproto._models`` give lazily is the one object."""
+    import dockproto
+    from dockproto import _models, _streamevents, api
+    from dockproto._models import binds, containers, exec, images, sources, system
+
+    homes = [binds, containers, exec, images, sources, system]
+    for name in _models.__all__:
+        [home] = [m for m in homes if name in vars(m)]
+        assert getattr(_models, name) is vars(home)[name] is getattr(dockproto, name)
+    for name in ("TarMember", "TarData", "TarType", "EndOfArchive"):
+        assert getattr(dockproto, name) is getattr(_streamevents, name)
+        assert getattr(dockproto._events, name) is getattr(_streamevents, name)
+    assert api.images is __import__("dockproto.api.images").api.images
+    for name in dockproto.__all__:
+        assert getattr(dockproto, name) is not None
