@@ -14,12 +14,6 @@ from typing import TYPE_CHECKING, Any
 from . import api
 from ._connection import Connection, State
 from ._content import Content
-from ._credentials import (
-    CredentialHelperCall,
-    credentials_for,
-    docker_config_path,
-    registry_of,
-)
 from ._errors import (
     BadParameter,
     Conflict,
@@ -51,6 +45,12 @@ from ._request import Expect, Request
 from ._version import CLIENT_MAX_API, CLIENT_MIN_API, negotiate
 
 if TYPE_CHECKING:
+    from ._credentials import (
+        CredentialHelperCall,
+        credentials_for,
+        docker_config_path,
+        registry_of,
+    )
     from ._decode import NATIVE, Demuxer, TarReader
     from ._models import (
         Bind,
@@ -82,6 +82,10 @@ _LAZY = {
     "TarData": "_streamevents",
     "TarMember": "_streamevents",
     "TarType": "_streamevents",
+    "CredentialHelperCall": "_credentials",
+    "credentials_for": "_credentials",
+    "docker_config_path": "_credentials",
+    "registry_of": "_credentials",
     **dict.fromkeys(
         [
             "Bind",
@@ -107,7 +111,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Names loaded on first use: the stream decoders (with the C core) and the models.
+    """Names loaded on first use: the stream decoders (with the C core), the models and
+    the credentials policy.
 
     A program that streams nothing never loads the decoders, and ``NATIVE`` still says
     whether the C core is what decodes (asking loads it, and warns then if it is
@@ -125,6 +130,10 @@ def __getattr__(name: str) -> Any:
         from . import _models
 
         value = getattr(_models, name)
+    elif module == "_credentials":
+        from . import _credentials
+
+        value = getattr(_credentials, name)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value

@@ -24,7 +24,6 @@ from .. import _policy as policy
 from .. import api
 from .._connection import Connection
 from .._content import Content
-from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
 from .._errors import ProtocolError
 from .._events import (
     NEED_DATA,
@@ -422,6 +421,8 @@ class Docker:
 
     async def auth_for(self, image: str) -> dict[str, Any] | None:
         """Credentials for ``image``'s registry from the docker CLI's config, or None."""
+        from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
+
         path = docker_config_path(self._io.environ)
         text = await self._io.read_file(path)
         if text is None:

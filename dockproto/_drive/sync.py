@@ -25,7 +25,6 @@ from .. import _policy as policy
 from .. import api
 from .._connection import Connection
 from .._content import Content
-from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
 from .._errors import ProtocolError
 from .._events import (
     NEED_DATA,
@@ -417,6 +416,8 @@ class Docker:
 
     def auth_for(self, image: str) -> dict[str, Any] | None:
         """Credentials for ``image``'s registry from the docker CLI's config, or None."""
+        from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
+
         path = docker_config_path(self._io.environ)
         text = self._io.read_file(path)
         if text is None:
