@@ -11,7 +11,6 @@ it uses it (``dockproto`` itself loads its C core and its API areas lazily).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -99,7 +98,7 @@ def _remove(docker: Docker, cid: str) -> None:
         signal.signal(signal.SIGINT, old)
 
 
-def _run_container(docker: Docker, args: argparse.Namespace) -> int:
+def _run_container(docker: Docker, args: Any) -> int:
     cid = docker.containers.create(
         args.image,
         args.command or None,
@@ -130,7 +129,7 @@ def _run_container(docker: Docker, args: argparse.Namespace) -> int:
             _remove(docker, cid)
 
 
-def _run(docker: Docker, args: argparse.Namespace) -> int:
+def _run(docker: Docker, args: Any) -> int:
     if args.cmd == "version":
         v = docker.version()
         print(f"Server: {v.version} (API {v.api_version}, {v.os}/{v.arch}, {v.go_version})")
@@ -201,110 +200,35 @@ def _run(docker: Docker, args: argparse.Namespace) -> int:
     raise AssertionError(args.cmd)
 
 
-COMMANDS = (
-    "version",
-    "ps",
-    "images",
-    "run",
-    "logs",
-    "exec",
-    "export",
-    "import",
-    "load",
-    "pull",
-    "events",
-)
+def _fast_args(argv: Sequence[str]) -> Any:
+    """The commonest lines, ``[-H HOST] version``, ``[-H HOST] ps [-a]`` and ``[-H HOST]
+    images``, read without argparse: importing it and building even one sub-parser is
+    ~5 ms of a command meant to start in well under 100.  None for any other line (help,
+    errors, abbreviations, other commands): ``_argv.parse`` reads those, and reads these
+    the same (tests/packaging/test_startup.py compares them)."""
+    from types import SimpleNamespace
 
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's, sized as it sizes itself but without importing shutil (which loads
-    bz2 and lzma) for every ``add_argument``."""
-
-    def __init__(self, prog: str) -> None:
-        try:
-            columns = int(os.environ.get("COLUMNS", ""))
-        except ValueError:
-            columns = 0
-        if columns <= 0:
-            try:
-                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-            except (AttributeError, ValueError, OSError):
-                columns = 0
-        super().__init__(prog, width=(columns or 80) - 2)
-
-
-def _add_command(sub: Any, cmd: str) -> None:
-    p = sub.add_parser(cmd, formatter_class=_Formatter)
-    if cmd == "ps":
-        p.add_argument("-a", "--all", action="store_true")
-    elif cmd == "run":
-        p.add_argument("--rm", action="store_true")
-        p.add_argument("-i", "--interactive", action="store_true")
-        p.add_argument("-t", "--tty", action="store_true")
-        p.add_argument("--name")
-        p.add_argument("--network", action="store_true", help="give the container a network")
-        p.add_argument("image")
-        p.add_argument("command", nargs=argparse.REMAINDER)
-    elif cmd == "logs":
-        p.add_argument("-f", "--follow", action="store_true")
-        p.add_argument("-t", "--timestamps", action="store_true")
-        p.add_argument("--tail")
-        p.add_argument("container")
-    elif cmd == "exec":
-        p.add_argument("-t", "--tty", action="store_true")
-        p.add_argument("container")
-        p.add_argument("command", nargs=argparse.REMAINDER)
-    elif cmd == "export":
-        p.add_argument("-o", "--output")
-        p.add_argument("container")
-    elif cmd == "import":
-        p.add_argument("file")
-        p.add_argument("reference", nargs="?")
-    elif cmd == "load":
-        p.add_argument("file")
-    elif cmd == "pull":
-        p.add_argument("name")
-    elif cmd == "events":
-        p.add_argument("--since")
-        p.add_argument("--until")
-
-
-def _parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The command line's parser; with ``only``, the sub-parser of that command alone
-    (building all eleven is most of the cost of parsing one command line)."""
-    p = argparse.ArgumentParser(
-        prog="dockproto", description="A docker CLI over dockproto.", formatter_class=_Formatter
-    )
-    p.add_argument("-H", "--host", help="daemon address (default: DOCKER_HOST)")
-    # (alone, the one sub-parser still shows every command in the usage line)
-    every = None if only is None else "{" + ",".join(COMMANDS) + "}"
-    sub = p.add_subparsers(dest="cmd", required=True, metavar=every)
-    for cmd in COMMANDS if only is None else (only,):
-        _add_command(sub, cmd)
-    return p
-
-
-def _command_of(argv: Sequence[str]) -> str | None:
-    """The command named on the line, if it is one and nothing before it but ``-H``;
-    else None (help, an error, an unknown word: the whole parser then answers)."""
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in ("-H", "--host"):
-            i += 2
-        elif arg.startswith("--host=") or (arg.startswith("-H") and len(arg) > 2):
-            i += 1
-        elif arg.startswith("-"):
-            return None
-        else:
-            return arg if arg in COMMANDS else None
+    rest = list(argv)
+    host = None
+    if rest and rest[0] in ("-H", "--host") and len(rest) > 1 and not rest[1].startswith("-"):
+        host, rest = rest[1], rest[2:]
+    elif rest and rest[0].startswith("--host="):
+        host, rest = rest[0][len("--host=") :], rest[1:]
+    if rest in (["version"], ["images"]):
+        return SimpleNamespace(host=host, cmd=rest[0])
+    if rest and rest[0] == "ps" and rest[1:] in ([], ["-a"], ["--all"]):
+        return SimpleNamespace(host=host, cmd="ps", all=len(rest) == 2)
     return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
-    args = _parser(_command_of(argv)).parse_args(argv)
+    args = _fast_args(argv)
+    if args is None:
+        from ._argv import parse
+
+        args = parse(argv)
     try:
         with open_docker(args.host) as docker:
             return _run(docker, args)

@@ -7,16 +7,25 @@ do not use (the timings are in ``bench/cli.py``; here only what is imported).
 
 from __future__ import annotations
 
+import os
+import site
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+import dockproto
+import dockproto_sync
 from dockproto_sync._backend import _Limiter
 
 HEAVY = [
+    "argparse",
+    "urllib.parse",
+    "dockproto._credentials",
+    "dockproto_sync._argv",
     "trio",
     "asyncio",
     "ssl",
@@ -37,10 +46,69 @@ HEAVY = [
 
 
 def test_the_command_starts_light() -> None:
-    """Importing the command loads none of HEAVY."""
-    code = f"import sys, dockproto_sync.__main__;print(sorted(set({HEAVY!r}) & set(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    """Importing the command, and reading a common line, loads none of HEAVY.
+
+    (Run with ``-S``, the packages and site-packages on the path: a development venv's
+    ``.pth`` hooks, such as an editable install's finder, import urllib.parse and more
+    before any of ours.)"""
+    code = (
+        "import sys, dockproto_sync.__main__ as m;"
+        "m._fast_args(['-H', 'unix:///x.sock', 'ps', '-a']);"
+        f"print(sorted(set({HEAVY!r}) & set(sys.modules)))"
+    )
+    roots = {str(Path(m.__file__).resolve().parent.parent) for m in (dockproto, dockproto_sync)}
+    path = os.pathsep.join([*sorted(roots), *site.getsitepackages()])
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": path},
+    )
     assert out.stdout.strip() == "[]"
+
+
+FAST = [
+    ["version"],
+    ["images"],
+    ["ps"],
+    ["ps", "-a"],
+    ["ps", "--all"],
+    ["-H", "unix:///x.sock", "version"],
+    ["--host", "tcp://h:2375", "ps", "-a"],
+    ["--host=ssh://u@h", "images"],
+    ["-H", "", "ps"],
+]
+SLOW = [  # left to argparse
+    ["-Hunix:///x.sock", "ps"],
+    ["-H", "a", "-H", "b", "ps"],
+    ["ps", "-a", "-a"],
+    ["ps", "--al"],
+    ["--ho", "x", "version"],
+    ["-H", "version"],
+    ["version", "-h"],
+    ["run", "--rm", "img", "sh"],
+    ["logs", "-f", "c"],
+]
+
+
+@pytest.mark.parametrize("line", FAST, ids=" ".join)
+def test_fast_lines_read_as_argparse_reads_them(line: list[str]) -> None:
+    """What the command reads without argparse is what argparse reads."""
+    from dockproto_sync.__main__ import _fast_args
+    from dockproto_sync._argv import parse
+
+    fast = _fast_args(line)
+    assert fast is not None
+    assert vars(fast) == vars(parse(line))
+
+
+@pytest.mark.parametrize("line", SLOW, ids=" ".join)
+def test_other_lines_go_to_argparse(line: list[str]) -> None:
+    """Help, repeated or abbreviated options and the other commands are argparse's."""
+    from dockproto_sync.__main__ import _fast_args
+
+    assert _fast_args(line) is None
 
 
 def test_limiter_bounds_and_hands_over() -> None:
