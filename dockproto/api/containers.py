@@ -8,8 +8,6 @@ multiplexed or raw is the container's TTY setting, which the caller passes as ``
 
 from __future__ import annotations
 
-import base64
-import binascii
 import builtins
 import json
 from collections.abc import Mapping, Sequence
@@ -592,6 +590,9 @@ def path_stat(response: Response) -> dict[str, Any] | None:
     value = response.header("x-docker-container-path-stat")
     if not value:
         return None
+    import base64  # (here: only this header needs it)
+    import binascii
+
     try:
         decoded = json.loads(base64.b64decode(value + "=" * (-len(value) % 4)))
     except (binascii.Error, ValueError) as exc:

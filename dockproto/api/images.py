@@ -9,7 +9,6 @@ is I/O and belongs to the adapter.
 
 from __future__ import annotations
 
-import base64
 import builtins
 import json
 from collections.abc import Mapping, Sequence
@@ -36,6 +35,8 @@ def auth_header(auth: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
     """``X-Registry-Auth``: base64url of the JSON auth config (``{}`` when anonymous)."""
     if auth is None:
         return ()
+    import base64  # (here: only credentials need it)
+
     raw = json.dumps(dict(auth), separators=(",", ":")).encode()
     return (("X-Registry-Auth", base64.urlsafe_b64encode(raw).decode("ascii")),)
 
