@@ -11,7 +11,7 @@ decides a registry's credentials from ``config.json``'s text; neither reads a fi
 
 from typing import TYPE_CHECKING, Any
 
-from . import api
+from . import _models, api
 from ._connection import Connection, State
 from ._content import Content
 from ._errors import (
@@ -86,56 +86,23 @@ _LAZY = {
     "credentials_for": "_credentials",
     "docker_config_path": "_credentials",
     "registry_of": "_credentials",
-    **dict.fromkeys(
-        [
-            "Bind",
-            "Change",
-            "ContainerSummary",
-            "ExecInspect",
-            "ExecResult",
-            "FromBody",
-            "FromImage",
-            "FromSrc",
-            "ImageSource",
-            "ImageSummary",
-            "Mount",
-            "MountRO",
-            "Port",
-            "Version",
-            "Vol",
-            "from_image",
-        ],
-        "_models",
-    ),
+    **dict.fromkeys(_models.__all__, "_models"),  # (each area's models load on first use)
 }
 
 
 def __getattr__(name: str) -> Any:
-    """Names loaded on first use: the stream decoders (with the C core), the models and
-    the credentials policy.
+    """Names loaded on first use: the stream decoders (with the C core), the tar events,
+    the credentials policy and the models.
 
     A program that streams nothing never loads the decoders, and ``NATIVE`` still says
     whether the C core is what decodes (asking loads it, and warns then if it is
-    missing); the models load by area (``dockproto._models``)."""
+    missing)."""
     module = _LAZY.get(name)
-    if module == "_decode":
-        from . import _decode
-
-        value = getattr(_decode, name)
-    elif module == "_streamevents":
-        from . import _streamevents
-
-        value = getattr(_streamevents, name)
-    elif module == "_models":
-        from . import _models
-
-        value = getattr(_models, name)
-    elif module == "_credentials":
-        from . import _credentials
-
-        value = getattr(_credentials, name)
-    else:
+    if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
 
