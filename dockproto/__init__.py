@@ -9,15 +9,11 @@ the daemon's address and TLS from an environment mapping, and ``credentials_for`
 decides a registry's credentials from ``config.json``'s text; neither reads a file.
 """
 
-from . import api
+from typing import TYPE_CHECKING, Any
+
+from . import _models, api
 from ._connection import Connection, State
-from ._credentials import (
-    CredentialHelperCall,
-    credentials_for,
-    docker_config_path,
-    registry_of,
-)
-from ._decode import NATIVE, Content, Demuxer, TarReader
+from ._content import Content
 from ._errors import (
     BadParameter,
     Conflict,
@@ -34,10 +30,8 @@ from ._errors import (
 from ._events import (
     NEED_DATA,
     ConnectionClosed,
-    EndOfArchive,
     EndOfMessage,
     ErrorResponse,
-    Event,
     Hijacked,
     JSONMessage,
     RawData,
@@ -45,33 +39,75 @@ from ._events import (
     Result,
     StreamChunk,
     StreamKind,
-    TarData,
-    TarMember,
-    TarType,
 )
 from ._hosts import DEFAULT_HOST, HostSpec, docker_cert_path, resolve_host
-from ._models import (
-    Bind,
-    Change,
-    ContainerSummary,
-    ExecInspect,
-    ExecResult,
-    FromBody,
-    FromImage,
-    FromSrc,
-    ImageSource,
-    ImageSummary,
-    Mount,
-    MountRO,
-    Port,
-    Version,
-    Vol,
-    from_image,
-)
 from ._request import Expect, Request
 from ._version import CLIENT_MAX_API, CLIENT_MIN_API, negotiate
 
+if TYPE_CHECKING:
+    from ._credentials import (
+        CredentialHelperCall,
+        credentials_for,
+        docker_config_path,
+        registry_of,
+    )
+    from ._decode import NATIVE, Demuxer, TarReader
+    from ._events import Event
+    from ._models import (
+        Bind,
+        Change,
+        ContainerSummary,
+        ExecInspect,
+        ExecResult,
+        FromBody,
+        FromImage,
+        FromSrc,
+        ImageSource,
+        ImageSummary,
+        Mount,
+        MountRO,
+        Port,
+        Version,
+        Vol,
+        from_image,
+    )
+    from ._streamevents import EndOfArchive, TarData, TarMember, TarType
+
 __version__ = "0.1.0"
+
+_LAZY = {
+    "NATIVE": "_decode",
+    "Demuxer": "_decode",
+    "TarReader": "_decode",
+    "Event": "_events",  # (a union naming the tar events)
+    "EndOfArchive": "_streamevents",
+    "TarData": "_streamevents",
+    "TarMember": "_streamevents",
+    "TarType": "_streamevents",
+    "CredentialHelperCall": "_credentials",
+    "credentials_for": "_credentials",
+    "docker_config_path": "_credentials",
+    "registry_of": "_credentials",
+    **dict.fromkeys(_models.__all__, "_models"),  # (each area's models load on first use)
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Names loaded on first use: the stream decoders (with the C core), the tar events
+    (and the ``Event`` union, which names them), the credentials policy and the models.
+
+    A program that streams nothing never loads the decoders, and ``NATIVE`` still says
+    whether the C core is what decodes (asking loads it, and warns then if it is
+    missing)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CLIENT_MAX_API",

@@ -26,24 +26,27 @@ from __future__ import annotations
 import collections
 import enum
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h11
 
-from ._decode import BodyDecoder, Content, Framing
+from ._content import Content, Framing
 from ._errors import ProtocolError
 from ._events import (
     NEED_DATA,
     ConnectionClosed,
     EndOfMessage,
     ErrorResponse,
-    Event,
     Hijacked,
     Response,
     Result,
 )
 from ._request import Expect, Request
 from ._since import check_min_api
+
+if TYPE_CHECKING:  # (loaded with the C core when a streamed body first needs a decoder)
+    from ._decode import BodyDecoder
+    from ._events import Event
 
 USER_AGENT = "dockproto/0.1"
 
@@ -364,6 +367,8 @@ class Connection:
         content = self._stream_content(req, head)
         self._reusable = False
         self._state = State.HIJACKED
+        from ._decode import BodyDecoder
+
         self._start_decoder(BodyDecoder(Framing.CLOSE, content))
         return Hijacked(headers=headers, multiplexed=content is Content.MUX)
 
@@ -387,6 +392,8 @@ class Connection:
 
     def _make_decoder(self) -> BodyDecoder:
         framing, content, length, frames = self._decoder_args
+        from ._decode import BodyDecoder
+
         decoder = BodyDecoder(framing, content, length=length, frames=frames)
         self._start_decoder(decoder)
         return decoder

@@ -21,7 +21,6 @@ this decoder; the decoder then stays in error, and every later call raises again
 
 from __future__ import annotations
 
-import enum
 import json
 import os
 import warnings
@@ -29,19 +28,13 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from . import _pydecode as _py
+from ._content import Content as Content
+from ._content import Framing as Framing
 from ._errors import ProtocolError
-from ._events import (
-    EndOfArchive,
-    StreamChunk,
-    StreamItem,
-    StreamKind,
-    TarData,
-    _json_message,
-    _raw_data,
-    _stream_chunk,
-)
-from ._events import TarMember as TarMember
+from ._events import StreamChunk, StreamItem, StreamKind
 from ._pieces import MAX_PIECE, Pieces, join
+from ._streamevents import EndOfArchive, TarData, _json_message, _raw_data, _stream_chunk
+from ._streamevents import TarMember as TarMember
 from ._tarmembers import TarSink, configure_tar_events
 
 _FORCE_PURE = os.environ.get("DOCKPROTO_PURE_PYTHON") == "1"
@@ -97,24 +90,11 @@ MAX_SPANS = 1024
 """Spans per core call (24 bytes each)."""
 
 
-class Framing(enum.Enum):
-    """The HTTP/1.1 framing of a response body."""
-
-    CHUNKED = _py.CHUNKED
-    LENGTH = _py.LENGTH
-    CLOSE = _py.CLOSE
-
-
-class Content(enum.Enum):
-    """What a streamed body carries."""
-
-    MUX = "mux"  # multiplexed stdin/stdout/stderr/systemerr frames
-    RAW = "raw"  # a TTY stream: passed through as stdout
-    TAR = "tar"
-    JSONLINES = "jsonlines"
-    BYTES = "bytes"  # anything else: passed through as RawData
-
-
+assert (Framing.CHUNKED.value, Framing.LENGTH.value, Framing.CLOSE.value) == (
+    _py.CHUNKED,
+    _py.LENGTH,
+    _py.CLOSE,
+), "Framing's values are the core's"
 _CORE_CONTENT = {
     Content.MUX: _py.MUX,
     Content.RAW: _py.PASS,

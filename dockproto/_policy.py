@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._decode import Content
+from ._content import Content
 from ._errors import ProtocolError
 from ._events import (
     ConnectionClosed,

@@ -22,9 +22,27 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import GenericAlias
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-from urllib.parse import quote, urlencode
 
-from ._decode import Content
+from ._content import Content
+
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+_UNRESERVED_BYTES = frozenset(_UNRESERVED.encode())
+
+
+def quote(text: str, safe: str = "") -> str:
+    """``urllib.parse.quote(text, safe=safe)``: UTF-8, every byte but the unreserved
+    ones and ``safe`` (ASCII) as ``%XX``.  Written out so that building a request does
+    not load ``urllib.parse`` (and the ``ipaddress`` it imports) in every program."""
+    if not text.rstrip(_UNRESERVED + safe):  # (nothing to escape: the common case)
+        return text
+    keep = _UNRESERVED_BYTES.union(safe.encode("ascii"))
+    return "".join(chr(b) if b in keep else f"%{b:02X}" for b in text.encode())
+
+
+def urlencode(pairs: Iterable[tuple[str, str]]) -> str:
+    """``urllib.parse.urlencode(pairs, quote_via=quote)``: ``k=v`` joined by ``&``, each
+    side quoted with nothing kept but the unreserved characters."""
+    return "&".join(f"{quote(str(k))}={quote(str(v))}" for k, v in pairs)
 
 
 class Expect(enum.Enum):
@@ -80,7 +98,7 @@ class Request(Generic[T_co]):
     def target(self, api_version: str | None) -> str:
         """The request target: ``/v1.NN`` (when versioned and known), the path, the query."""
         prefix = f"/v{api_version}" if api_version and self.versioned else ""
-        qs = f"?{urlencode(self.query, quote_via=quote)}" if self.query else ""
+        qs = f"?{urlencode(self.query)}" if self.query else ""
         return f"{prefix}{self.path}{qs}"
 
 

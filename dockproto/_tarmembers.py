@@ -35,16 +35,6 @@ from itertools import islice
 from typing import Any, Protocol
 
 from ._errors import ProtocolError
-from ._events import (
-    EndOfArchive,
-    TarData,
-    TarMember,
-    TarType,
-    _tar_data,
-    _tar_member,
-    _TarDataInit,
-    _TarMemberInit,
-)
 from ._pieces import MAX_PIECE, Pieces
 from ._pydecode import (
     K_TAR_DATA,
@@ -58,6 +48,16 @@ from ._pydecode import (
     SPAN_OUT,
     TAR_RECORD,
     TAR_RECORD_FIELDS,
+)
+from ._streamevents import (
+    EndOfArchive,
+    TarData,
+    TarMember,
+    TarType,
+    _tar_data,
+    _tar_member,
+    _TarDataInit,
+    _TarMemberInit,
 )
 
 _TYPES: dict[int, TarType] = {

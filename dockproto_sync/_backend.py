@@ -13,20 +13,23 @@ blocked in it.
 
 from __future__ import annotations
 
+import _thread
 import select
 import socket
-import ssl
-import subprocess
-import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.sync import Docker
 from dockproto._policy import UPLOAD_PIECE
 
 from ._hosts import environ, tls_context
+
+if TYPE_CHECKING:  # (imported where used: ssl for TLS only, threading for a second thread)
+    import ssl
 
 _UNSET = -1.0
 
@@ -79,14 +82,40 @@ class Channel:
 
 
 class _Limiter:
+    """A bounded semaphore on ``_thread`` locks (as ``threading.BoundedSemaphore``, whose
+    module a short-lived client need not load): a release hands its slot to the
+    longest waiter, if any."""
+
     def __init__(self, size: int) -> None:
-        self._sem = threading.BoundedSemaphore(size)
+        self._mutex = _thread.allocate_lock()
+        self._size = self._free = size
+        self._waiters: deque[_thread.LockType] = deque()
 
     def acquire(self, timeout: float | None) -> bool:
-        return self._sem.acquire(timeout=None if timeout is None else max(timeout, 0))
+        with self._mutex:
+            if self._free > 0:
+                self._free -= 1
+                return True
+            waiter = _thread.allocate_lock()
+            waiter.acquire()
+            self._waiters.append(waiter)
+        if waiter.acquire(True, -1 if timeout is None else max(timeout, 0)):
+            return True  # released to us: the slot is ours
+        with self._mutex:
+            try:
+                self._waiters.remove(waiter)
+            except ValueError:  # handed a slot just as the wait ended: keep it
+                return True
+        return False
 
     def release(self) -> None:
-        self._sem.release()
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()
+            elif self._free < self._size:
+                self._free += 1
+            else:
+                raise ValueError("released more times than acquired")
 
 
 class Backend:
@@ -128,8 +157,8 @@ class Backend:
             reason = exc.strerror or str(exc) or type(exc).__name__
             raise DockerConnectionError(spec.address, reason) from None
 
-    def lock(self) -> threading.Lock:
-        return threading.Lock()
+    def lock(self) -> _thread.LockType:
+        return _thread.allocate_lock()  # (what threading.Lock is)
 
     def limiter(self, size: int) -> _Limiter:
         return _Limiter(size)
@@ -156,11 +185,15 @@ class Backend:
             return None
 
     def run_process(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
+        import subprocess
+
         done = subprocess.run(argv, input=stdin, capture_output=True, check=False)
         return done.returncode, done.stdout, done.stderr
 
     def run_both(self, first: Callable[[], None], second: Callable[[], None]) -> None:
         """``first`` here and ``second`` in a thread; the first error raises."""
+        import threading
+
         errors: list[BaseException] = []
 
         def run() -> None:

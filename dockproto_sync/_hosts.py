@@ -5,10 +5,13 @@ decisions are ``dockproto.resolve_host``'s, this is only their I/O.)"""
 from __future__ import annotations
 
 import os
-import ssl
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from dockproto import HostSpec, docker_cert_path, resolve_host
+
+if TYPE_CHECKING:  # (imported when TLS is used: ssl costs ~10 ms to load)
+    import ssl
 
 
 def environ() -> Mapping[str, str]:
@@ -19,6 +22,8 @@ def environ() -> Mapping[str, str]:
 
 
 def _context(spec: HostSpec) -> ssl.SSLContext:
+    import ssl
+
     ca, cert, key = spec.ca_file, spec.cert_file, spec.key_file
     # No ca.pem: verify against the system's CAs, as the docker CLI does.
     cafile = ca if spec.verify and ca is not None and os.path.exists(ca) else None
@@ -39,11 +44,11 @@ def tls_context(
     context to speak to it with.  ``tls``: an ``SSLContext``, True (from
     ``DOCKER_CERT_PATH``, verifying), False (plain), or None (``DOCKER_TLS_VERIFY``
     decides, as in the docker CLI)."""
-    given = isinstance(tls, ssl.SSLContext)
+    given = tls is not None and not isinstance(tls, bool)  # an SSLContext (ssl is loaded)
     spec = resolve_host(host, tls=True if given else tls, env=environ())  # type: ignore[arg-type]
     if spec.path is not None:
         return spec, None
-    if isinstance(tls, ssl.SSLContext):
+    if tls is not None and not isinstance(tls, bool):
         return spec, tls
     return spec, _context(spec) if spec.tls else None
 

@@ -8,22 +8,20 @@ import os
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence  # noqa: F401
 from typing import TYPE_CHECKING, Any
 
-from .. import api
+from .. import _models, api
 from .._events import JSONMessage, StreamChunk
-from .._models import (
-    Bind,
-    Change,
-    ContainerSummary,
-    ExecInspect,
-    ExecResult,
-    FromBody,
-    FromImage,
-    ImageSource,
-    ImageSummary,
-)
 from .aio import DockerStream, EventStream, Exchange, ExecStream, StreamContext, TarStream
 
 if TYPE_CHECKING:
+    from .._models import (
+        Bind,
+        Change,
+        ContainerSummary,
+        ExecInspect,
+        ExecResult,
+        ImageSource,
+        ImageSummary,
+    )
     from .aio import Docker
 
 
@@ -487,7 +485,7 @@ class Images(_Area):
     ) -> EventStream[JSONMessage]:
         """``POST /images/create`` from one of the OCaml sources: pull, import from a URL, or
         import from a body (sent afterwards with ``send_body``/``end_body``)."""
-        if isinstance(source, FromBody):
+        if isinstance(source, _models.FromBody):
             req = api.images.create(
                 source, platform, auth, repo=repo, tag=tag, changes=changes, message=message
             )
@@ -500,7 +498,7 @@ class Images(_Area):
         async def start() -> Exchange:
             auth_ = (
                 auth
-                if auth is not None or not isinstance(source, FromImage)
+                if auth is not None or not isinstance(source, _models.FromImage)
                 else await self._docker.auth_for(source.name)
             )
             return await self._docker._start(

@@ -19,12 +19,12 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .. import _policy as policy
+from .. import api
 from .._connection import Connection
-from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
-from .._decode import Content
+from .._content import Content
 from .._errors import ProtocolError
 from .._events import (
     NEED_DATA,
@@ -37,13 +37,13 @@ from .._events import (
     StreamChunk,
     StreamKind,
 )
-from .._models import ExecInspect, ExecResult, Version
 from .._request import Request
 from .._since import check_min_api
-from ..api import containers as _containers
-from ..api import exec as _exec
 from ..api import system as _system
-from .extract import Extractor
+
+if TYPE_CHECKING:
+    from .._models.exec import ExecInspect, ExecResult
+    from .._models.system import Version
 
 T = TypeVar("T")
 S = TypeVar("S", bound="EventStream[Any]")
@@ -427,12 +427,14 @@ class Docker:
         """The container's TTY setting: from ``create``, else one ``inspect`` (cached)."""
         tty = self._tty.get(container)
         if tty is None:
-            info = self.request(_containers.inspect(container), timeout=timeout)
+            info = self.request(api.containers.inspect(container), timeout=timeout)
             tty = self._tty.learn(info)
         return tty
 
     def auth_for(self, image: str) -> dict[str, Any] | None:
         """Credentials for ``image``'s registry from the docker CLI's config, or None."""
+        from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
+
         path = docker_config_path(self._io.environ)
         text = self._io.read_file(path)
         if text is None:
@@ -458,7 +460,7 @@ class Docker:
     def exit_code(self, exec_id: str, timeout: float | None = None) -> int:
         """The exit code of a finished exec (asked again while it is reported running)."""
         for delay in policy.exit_code_delays():
-            info: ExecInspect = self.request(_exec.inspect(exec_id), timeout=timeout)
+            info: ExecInspect = self.request(api.exec.inspect(exec_id), timeout=timeout)
             if info.exit_code is not None:
                 return info.exit_code
             self._io.sleep(delay)
@@ -468,7 +470,7 @@ class Docker:
         self, exec_id: str, tty: bool, stdin: bytes | None, timeout: float | None
     ) -> ExecResult:
         """Start an exec, write ``stdin`` and half-close it while reading the output."""
-        stream = self.hijack(_exec.start(exec_id, tty=tty), timeout, exec_id)
+        stream = self.hijack(api.exec.start(exec_id, tty=tty), timeout, exec_id)
         with stream:
             if stdin is None:
                 out, err = stream.collect()
@@ -499,6 +501,8 @@ class Docker:
 
                 self._io.run_both(reader, writer)
                 out, err = result[0]
+        from .._models.exec import ExecResult
+
         return ExecResult(self.exit_code(exec_id, timeout), out, err)
 
     # -- lifetime -----------------------------------------------------------------------
@@ -758,7 +762,7 @@ class TarStream(EventStream[Any]):
         """The path stat header of ``get_archive`` (name, size, mode, mtime, linkTarget)."""
         if self.response is None:
             return None
-        return _containers.path_stat(self.response)
+        return api.containers.path_stat(self.response)
 
     def raw(self) -> Iterator[bytes]:
         """``for data in tar.raw()``: the archive as plain byte chunks.
@@ -777,6 +781,8 @@ class TarStream(EventStream[Any]):
 
         Returns the names written; the rules are ``dockproto._extraction``'s.
         """
+        from .extract import Extractor  # (with the tar events, on first use)
+
         extractor = Extractor(dest, devices=devices)
         try:
             for item in self:

@@ -8,16 +8,14 @@ multiplexed or raw is the container's TTY setting, which the caller passes as ``
 
 from __future__ import annotations
 
-import base64
-import binascii
 import builtins
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from .._decode import Content
+from .._content import Content
 from .._events import Response
-from .._models import Bind, Change, ContainerSummary, Mount, MountRO, Vol
+from .._models.containers import Change, ContainerSummary
 from .._request import (
     Expect,
     Request,
@@ -31,6 +29,9 @@ from .._request import (
     seg,
 )
 from .._since import CONTAINER_CONFIG, CREATE_BODY, UPDATE_BODY, MinApi, body_fields, parameter
+
+if TYPE_CHECKING:  # (the bind types load when create is given binds)
+    from .._models.binds import Bind
 
 # Linux signal numbers, as the daemon's host knows them (it parses names itself too).
 SIGNALS = {
@@ -240,6 +241,8 @@ def create(
     policy = _restart(restart_policy)
     if auto_remove and policy is not None and policy["Name"] != "no":
         raise ValueError("auto_remove and a restart policy exclude each other")
+    if binds:
+        from .._models.binds import Mount, MountRO, Vol
     for b in binds or ():
         if not isinstance(b, (Vol, Mount, MountRO)):
             raise ValueError(f"a bind is Vol, Mount or MountRO, not {b!r}")
@@ -647,6 +650,9 @@ def path_stat(response: Response) -> dict[str, Any] | None:
     value = response.header("x-docker-container-path-stat")
     if not value:
         return None
+    import base64  # (here: only this header needs it)
+    import binascii
+
     try:
         decoded = json.loads(base64.b64decode(value + "=" * (-len(value) % 4)))
     except (binascii.Error, ValueError) as exc:

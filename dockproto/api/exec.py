@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .._decode import Content
-from .._models import ExecInspect
+from .._content import Content
+from .._models.exec import ExecInspect
 from .._request import Expect, Request, json_body, non_negative, seg
 
 

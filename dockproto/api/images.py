@@ -9,14 +9,13 @@ is I/O and belongs to the adapter.
 
 from __future__ import annotations
 
-import base64
 import builtins
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._decode import Content
-from .._models import FromBody, FromImage, FromSrc, ImageSource, ImageSummary
+from .._content import Content
+from .._models.images import ImageSummary
 from .._request import (
     Expect,
     Request,
@@ -31,11 +30,16 @@ from .._request import (
 )
 from .._since import parameter
 
+if TYPE_CHECKING:  # (the image sources load when create, pull or import_ needs them)
+    from .._models.sources import ImageSource
+
 
 def auth_header(auth: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
     """``X-Registry-Auth``: base64url of the JSON auth config (``{}`` when anonymous)."""
     if auth is None:
         return ()
+    import base64  # (here: only credentials need it)
+
     raw = json.dumps(dict(auth), separators=(",", ":")).encode()
     return (("X-Registry-Auth", base64.urlsafe_b64encode(raw).decode("ascii")),)
 
@@ -102,6 +106,8 @@ def create(
     the last path component (``localhost:5000/x`` + ``v1`` is ``localhost:5000/x:v1``).
     ``tag`` with a repo that already names a tag or a digest, or with no repo, is a
     ``ValueError``; a repo with its own tag and no ``tag`` is sent as it is."""
+    from .._models.sources import FromBody, FromImage, FromSrc
+
     query: builtins.list[tuple[str, str]] = []
     headers: tuple[tuple[str, str], ...] = ()
     streamed = False
@@ -142,6 +148,8 @@ def pull(
     auth: Mapping[str, Any] | None = None,
 ) -> Request[None]:
     """Pull ``name`` (``name:tag`` or ``tag=``): progress ``JSONMessage``s."""
+    from .._models.sources import FromImage
+
     return create(FromImage(name, None, tag), platform=platform, auth=auth)
 
 
@@ -154,6 +162,8 @@ def import_(
 ) -> Request[None]:
     """Import a root filesystem tar sent as the streamed body (``fromSrc=-``); ``repo`` and
     ``tag`` as in ``create`` (sent as ``repo=name:tag``)."""
+    from .._models.sources import FromBody
+
     return create(
         FromBody(None), platform=platform, repo=repo, tag=tag, changes=changes, message=message
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._decode import Content
-from .._models import Version
+from .._content import Content
+from .._models.system import Version
 from .._request import Expect, Request, filters_param, json_body, json_object
 
 

@@ -18,7 +18,7 @@ from .conftest import ENGINES, IMAGE, Containers
 
 async def cli(engine: str, *args: str, stdin: bytes = b"") -> Any:
     return await trio.run_process(
-        [sys.executable, "-m", "dockproto_trio", "-H", ENGINES[engine] or "", *args],
+        [sys.executable, "-m", "dockproto_sync", "-H", ENGINES[engine] or "", *args],
         stdin=stdin,
         capture_stdout=True,
         capture_stderr=True,
@@ -103,7 +103,7 @@ async def test_unreachable_daemon(tmp_path: Any) -> None:
     """An address that does not answer is named in one clear line."""
     sock = str(tmp_path / "none.sock")
     done = await trio.run_process(
-        [sys.executable, "-m", "dockproto_trio", "-H", f"unix://{sock}", "ps"],
+        [sys.executable, "-m", "dockproto_sync", "-H", f"unix://{sock}", "ps"],
         capture_stdout=True, capture_stderr=True, check=False,
     )  # fmt: skip
     assert done.returncode == 125 and sock.encode() in done.stderr

@@ -1,8 +1,8 @@
 """The pure-Python fallback of an installed dockproto: switch, missing and broken core.
 
-Each case imports dockproto in a fresh interpreter (the choice is made once, at
-import), decodes a multiplexed stream and a tar archive there, and reports what it
-saw.  "Missing" and "broken" run on a copy of the package under test (the installed
+Each case imports dockproto in a fresh interpreter (the choice is made once, when the
+stream decoders are first used: ``import dockproto`` does not load them), decodes a
+multiplexed stream and a tar archive there, and reports what it saw.  "Missing" and "broken" run on a copy of the package under test (the installed
 wheel, or the source tree) without its extension, or with a file in its place that
 the loader rejects, as on an install where the C build failed.
 """
@@ -35,12 +35,14 @@ if sys.argv[3] == "copy":  # import the copy only: drop finders of editable inst
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import dockproto
-demux = dockproto.Demuxer()
-wire = bytes.fromhex(sys.argv[1])
-chunks = [[c.stream.name, c.data.decode()] for c in demux.feed(wire) + demux.close()]
-reader = dockproto.TarReader()
-tar = [type(e).__name__ for e in reader.feed(bytes.fromhex(sys.argv[2])) + reader.close()]
+    lazy = "dockproto._decode" not in sys.modules
+    demux = dockproto.Demuxer()
+    wire = bytes.fromhex(sys.argv[1])
+    chunks = [[c.stream.name, c.data.decode()] for c in demux.feed(wire) + demux.close()]
+    reader = dockproto.TarReader()
+    tar = [type(e).__name__ for e in reader.feed(bytes.fromhex(sys.argv[2])) + reader.close()]
 print(json.dumps({
+    "lazy": lazy,
     "native": dockproto.NATIVE,
     "tar_events": dockproto._decode.TAR_EVENTS,
     "file": dockproto.__file__,
@@ -84,6 +86,7 @@ def probe(tmp: Path, switch: str | None, package: Path | None = None) -> dict[st
     result: dict[str, Any] = json.loads(proc.stdout)
     assert result["chunks"] == CHUNKS
     assert result["tar"] == TAR_EVENTS
+    assert result["lazy"], "import dockproto loaded the stream decoders"
     if package is not None:
         assert Path(result["file"]).resolve().is_relative_to(package.resolve())
     return result

@@ -130,7 +130,10 @@ def builders() -> dict[str, Callable[..., Any]]:
 
 def result_types(fn: Callable[..., Any]) -> list[Any]:
     """The ``T`` of each ``Request[T]`` the builder's return annotation names."""
-    hint = get_type_hints(fn)["return"]
+    # (the models an area names only for type checkers, e.g. ``Bind``, load on first
+    # use: give them all, as a type checker sees them)
+    models = {name: getattr(dockproto._models, name) for name in dockproto._models.__all__}
+    hint = get_type_hints(fn, localns=models)["return"]
     arms = get_args(hint) if get_origin(hint) in (Union, types.UnionType) else (hint,)
     out = []
     for arm in arms:

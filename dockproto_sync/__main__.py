@@ -1,0 +1,249 @@
+"""The ``dockproto`` command: a small docker CLI on top of dockproto_sync (blocking).
+
+dockproto version | ps [-a] | images | run [--rm] [-i] [-t] IMAGE CMD... |
+          logs [-f] ID | exec ID CMD... | export ID [-o FILE] | import FILE [REPO[:TAG]] |
+          load FILE | pull NAME[:TAG] | events [--since T] [--until T]
+
+No event loop: one thread, and a second one only to pump stdin for ``run -i``.  Start-up
+time matters for a command run once per call, so this imports what a command uses when
+it uses it (``dockproto`` itself loads its C core and its API areas lazily).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import dockproto
+from dockproto import DockerConnectionError, StreamKind
+
+from ._backend import open_docker
+
+if TYPE_CHECKING:
+    from dockproto._drive.sync import Docker, DockerStream
+
+
+def _write(stream: StreamKind, data: bytes) -> None:
+    out = sys.stderr.buffer if stream == StreamKind.STDERR else sys.stdout.buffer
+    out.write(data)
+    out.flush()
+
+
+class _Progress:
+    """One line per layer id, redrawn in place on a terminal; plain lines otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def show(self, msg: Any) -> None:
+        v = msg.value if isinstance(msg, dockproto.JSONMessage) else msg
+        if not isinstance(v, dict):
+            return
+        text = " ".join(str(v[k]) for k in ("id", "status", "stream") if v.get(k))
+        detail = v.get("progressDetail") or {}
+        cur, total = detail.get("current"), detail.get("total")
+        if cur and total:
+            width = 30
+            done = int(width * min(cur, total) / total)
+            text += f" [{'=' * done}{' ' * (width - done)}] {cur}/{total}"
+        if self.tty:
+            sys.stderr.write("\r\x1b[2K" + text.strip())
+        elif text.strip() and not (cur and total):
+            sys.stderr.write(text.strip() + "\n")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            sys.stderr.write("\n")
+
+
+def _split_ref(ref: str) -> tuple[str, str | None]:
+    from dockproto._request import split_reference
+
+    name, tag, digest = split_reference(ref)
+    if digest is not None or tag is None:
+        return ref, None
+    return name, tag
+
+
+def _pump_stdin(stream: DockerStream) -> None:
+    """Copy our stdin to the container's until end of file, then half-close it.
+
+    Runs in a daemon thread: a read blocked on a terminal never holds up the exit, and
+    once the container's output has ended (the stream is closed) writes fail quietly.
+    """
+    fd = sys.stdin.fileno()
+    try:
+        while data := os.read(fd, 65536):
+            stream.send_all(data)
+        stream.send_eof()
+    except (OSError, ValueError):
+        pass  # the stream is closed: the container is gone, nothing left to feed
+
+
+def _remove(docker: Docker, cid: str) -> None:
+    """``rm -f`` the container with Ctrl-C held off, so a second one cannot cut it short."""
+    import signal
+
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # (not the main thread: nothing to hold off)
+        docker.containers.rm(cid, force=True)
+        return
+    try:
+        docker.containers.rm(cid, force=True)
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def _run_container(docker: Docker, args: Any) -> int:
+    cid = docker.containers.create(
+        args.image,
+        args.command or None,
+        tty=args.tty,
+        stdin=args.interactive,
+        open_stdin=args.interactive,
+        stdin_once=args.interactive,
+        name=args.name,
+        networking=args.network,
+    )
+    try:
+        with docker.containers.attach(
+            cid, stream=True, stdin=args.interactive, tty=args.tty
+        ) as stream:
+            docker.containers.start(cid)
+            if args.interactive:
+                import threading
+
+                threading.Thread(
+                    target=_pump_stdin, args=(stream,), name="dockproto-stdin", daemon=True
+                ).start()
+            for chunk in stream:
+                _write(chunk.stream, chunk.data)
+        code: int = docker.containers.wait(cid)
+        return code
+    finally:
+        if args.rm:
+            _remove(docker, cid)
+
+
+def _run(docker: Docker, args: Any) -> int:
+    if args.cmd == "version":
+        v = docker.version()
+        print(f"Server: {v.version} (API {v.api_version}, {v.os}/{v.arch}, {v.go_version})")
+        print(f"Client: dockproto {dockproto.__version__}, API {docker.negotiated_version()}")
+        return 0
+    if args.cmd == "ps":
+        rows = docker.containers.list(all=args.all)
+        lines = [f"{'CONTAINER ID':<14}{'IMAGE':<32}{'STATUS':<28}NAMES"]
+        for c in rows:
+            names = ",".join(n.lstrip("/") for n in c.names)
+            lines.append(f"{c.id[:12]:<14}{c.image[:30]:<32}{c.status[:26]:<28}{names}")
+        print("\n".join(lines))
+        return 0
+    if args.cmd == "images":
+        lines = [f"{'IMAGE ID':<14}{'TAGS':<48}SIZE"]
+        for i in docker.images.list():
+            tags = ",".join(i.tags) or "<none>"
+            lines.append(f"{i.id.split(':')[-1][:12]:<14}{tags[:46]:<48}{i.size}")
+        print("\n".join(lines))
+        return 0
+    if args.cmd == "run":
+        return _run_container(docker, args)
+    if args.cmd == "logs":
+        with docker.containers.logs(
+            args.container, follow=args.follow, timestamps=args.timestamps, tail=args.tail
+        ) as logs:
+            for chunk in logs:
+                _write(chunk.stream, chunk.data)
+        return 0
+    if args.cmd == "exec":
+        eid = docker.exec.create(args.container, args.command, tty=args.tty)
+        with docker.exec.start(eid, tty=args.tty) as stream:
+            for chunk in stream:
+                _write(chunk.stream, chunk.data)
+        code: int = docker.exec.exit_code(eid)
+        return code
+    if args.cmd == "export":
+        with docker.containers.export(args.container) as tar:
+            out = open(args.output, "wb") if args.output else sys.stdout.buffer
+            try:
+                for data in tar.raw():
+                    out.write(data)
+            finally:
+                if args.output:
+                    out.close()
+        return 0
+    if args.cmd in ("import", "pull", "load"):
+        bar = _Progress()
+        if args.cmd == "import":
+            messages = docker.images.import_(args.file, repo=args.reference)
+        elif args.cmd == "load":
+            messages = docker.images.load(args.file)
+        else:
+            name, tag = _split_ref(args.name)
+            messages = docker.images.pull(name, tag=tag)
+        with messages:
+            for msg in messages:
+                bar.show(msg)
+        bar.done()
+        return 0
+    if args.cmd == "events":
+        import json
+
+        with docker.events(since=args.since, until=args.until) as events:
+            for event in events:
+                print(json.dumps(event), flush=True)
+        return 0
+    raise AssertionError(args.cmd)
+
+
+def _fast_args(argv: Sequence[str]) -> Any:
+    """The commonest lines, ``[-H HOST] version``, ``[-H HOST] ps [-a]`` and ``[-H HOST]
+    images``, read without argparse: importing it and building even one sub-parser is
+    ~5 ms of a command meant to start in well under 100.  None for any other line (help,
+    errors, abbreviations, other commands): ``_argv.parse`` reads those, and reads these
+    the same (tests/packaging/test_startup.py compares them)."""
+    from types import SimpleNamespace
+
+    rest = list(argv)
+    host = None
+    if rest and rest[0] in ("-H", "--host") and len(rest) > 1 and not rest[1].startswith("-"):
+        host, rest = rest[1], rest[2:]
+    elif rest and rest[0].startswith("--host="):
+        host, rest = rest[0][len("--host=") :], rest[1:]
+    if rest in (["version"], ["images"]):
+        return SimpleNamespace(host=host, cmd=rest[0])
+    if rest and rest[0] == "ps" and rest[1:] in ([], ["-a"], ["--all"]):
+        return SimpleNamespace(host=host, cmd="ps", all=len(rest) == 2)
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    args = _fast_args(argv)
+    if args is None:
+        from ._argv import parse
+
+        args = parse(argv)
+    try:
+        with open_docker(args.host) as docker:
+            return _run(docker, args)
+    except DockerConnectionError as exc:
+        print(f"dockproto: {exc}", file=sys.stderr)
+        return 125
+    except dockproto.DockerError as exc:
+        print(f"dockproto: Error response from daemon: {exc.message}", file=sys.stderr)
+        return 125
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
