@@ -57,15 +57,23 @@ class Channel:
 
 
 class _Limiter:
+    """The bound on requests at once: a semaphore, as a request may be released by
+    another task than the one that took it (a ``CapacityLimiter`` names one borrower
+    per token).  A free slot is taken without a turn of the scheduler: the request's
+    own I/O is its checkpoint."""
+
     def __init__(self, size: int) -> None:
-        self._limiter = trio.CapacityLimiter(size)
+        self._sem = trio.Semaphore(size, max_value=size)
 
     async def acquire(self, timeout: float | None) -> bool:
-        await self._limiter.acquire_on_behalf_of(self)  # (released by whichever task)
+        try:
+            self._sem.acquire_nowait()
+        except trio.WouldBlock:
+            await self._sem.acquire()
         return True
 
     def release(self) -> None:
-        self._limiter.release_on_behalf_of(self)
+        self._sem.release()
 
 
 class _Lock:
