@@ -497,6 +497,11 @@ def measure_case(
             "seconds": statistics.median(r["seconds"] for r in rs),
             "all": [round(r["seconds"], 7) for r in rs],
             "rounds": [r["round"] for r in rs],
+            **(
+                {"cpu": statistics.median(r["cpu"] for r in rs), "cpu_all": [r["cpu"] for r in rs]}
+                if all("cpu" in r for r in rs)
+                else {}
+            ),
             "rss_mib": max(r["rss"] for r in rs) / 1024,
             "runs": len(rs),
         }

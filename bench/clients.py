@@ -39,6 +39,20 @@ LIST_LABEL = "dockproto-bench=list"  # the 2,000 containers of the list case
 WARM_UP = 0.2  # seconds of busy CPU before any client starts (see warm_up)
 
 
+class Timer:
+    """Wall and CPU time (this process's: what the client itself spent) of a timed loop."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def per(self, n: int) -> dict[str, float]:
+        """Per item: ``seconds`` (wall), ``cpu``."""
+        return {
+            "seconds": (time.perf_counter() - self.wall) / n,
+            "cpu": (time.process_time() - self.cpu) / n,
+        }
+
+
 def _path(host: str) -> str:
     return host.removeprefix("unix://")
 
@@ -118,10 +132,10 @@ def raw_inspect(a: dict[str, Any]) -> dict[str, Any]:
 
     for _ in range(a["warm"]):
         once()
-    t0 = time.perf_counter()
+    t0 = Timer()
     for _ in range(a["n"]):
         once()
-    return {"seconds": (time.perf_counter() - t0) / a["n"], "items": a["n"]}
+    return {**t0.per(a["n"]), "items": a["n"]}
 
 
 def raw_inspectmem(a: dict[str, Any]) -> dict[str, Any]:
@@ -146,12 +160,12 @@ def raw_inspectmem(a: dict[str, Any]) -> dict[str, Any]:
 
     for _ in range(a["warm"]):
         once()
-    t0 = time.perf_counter()
+    t0 = Timer()
     for _ in range(a["n"]):
         once()
-    t = (time.perf_counter() - t0) / a["n"]
+    t = t0.per(a["n"])
     sock.close()
-    return {"seconds": t, "items": a["n"]}
+    return {**t, "items": a["n"]}
 
 
 def raw_list(a: dict[str, Any]) -> dict[str, Any]:
@@ -170,10 +184,10 @@ def raw_list(a: dict[str, Any]) -> dict[str, Any]:
 
     for _ in range(a["warm"]):
         once()
-    t0 = time.perf_counter()
+    t0 = Timer()
     for _ in range(a["n"]):
         n = once()
-    return {"seconds": (time.perf_counter() - t0) / a["n"], "bytes": n, "items": a["n"]}
+    return {**t0.per(a["n"]), "bytes": n, "items": a["n"]}
 
 
 def run_raw(case: str, a: dict[str, Any]) -> dict[str, Any]:
@@ -252,10 +266,10 @@ async def _dockproto_async(
         async with open_docker(host) as docker:
             for _ in range(a["warm"]):
                 await docker.containers.inspect(cid)
-            t0 = time.perf_counter()
+            t0 = Timer()
             for _ in range(a["n"]):
                 await docker.containers.inspect(cid)
-            return {"seconds": (time.perf_counter() - t0) / a["n"], "items": a["n"]}
+            return {**t0.per(a["n"]), "items": a["n"]}
 
     async def inspect200() -> dict[str, Any]:
         async with open_docker(host) as docker:
@@ -269,12 +283,12 @@ async def _dockproto_async(
         async with open_docker(host) as docker:
             for _ in range(a["warm"]):
                 await docker.containers.list(all=True, label=LIST_LABEL)
-            t0 = time.perf_counter()
+            t0 = Timer()
             for _ in range(a["n"]):
                 got = await docker.containers.list(all=True, label=LIST_LABEL)
-            t = (time.perf_counter() - t0) / a["n"]
+            t = t0.per(a["n"])
             assert isinstance(got[0], dockproto.ContainerSummary)
-            return {"seconds": t, "items": len(got)}
+            return {**t, "items": len(got)}
 
     async def lifecycle() -> dict[str, Any]:
         async with open_docker(host) as docker:
@@ -414,17 +428,17 @@ def run_dockproto_sync(case: str, a: dict[str, Any]) -> dict[str, Any]:
         elif case in ("inspect", "inspectmem"):
             for _ in range(a["warm"]):
                 docker.containers.inspect(cid)
-            t1 = time.perf_counter()
+            t1 = Timer()
             for _ in range(a["n"]):
                 docker.containers.inspect(cid)
-            out = {"seconds": (time.perf_counter() - t1) / a["n"], "items": a["n"]}
+            out = {**t1.per(a["n"]), "items": a["n"]}
         elif case == "list2000":
             for _ in range(a["warm"]):
                 docker.containers.list(all=True, label=LIST_LABEL)
-            t1 = time.perf_counter()
+            t1 = Timer()
             for _ in range(a["n"]):
                 got = docker.containers.list(all=True, label=LIST_LABEL)
-            out = {"seconds": (time.perf_counter() - t1) / a["n"], "items": len(got)}
+            out = {**t1.per(a["n"]), "items": len(got)}
             assert isinstance(got[0], dockproto.ContainerSummary)
         elif case == "lifecycle":
             docker.ping()
@@ -526,10 +540,10 @@ def run_docker_py(case: str, a: dict[str, Any]) -> dict[str, Any]:
     elif case in ("inspect", "inspectmem"):
         for _ in range(a["warm"]):
             api.inspect_container(cid)
-        t1 = time.perf_counter()
+        t1 = Timer()
         for _ in range(a["n"]):
             api.inspect_container(cid)
-        out = {"seconds": (time.perf_counter() - t1) / a["n"], "items": a["n"]}
+        out = {**t1.per(a["n"]), "items": a["n"]}
     elif case == "inspect200":
         from concurrent.futures import ThreadPoolExecutor
 
@@ -541,10 +555,10 @@ def run_docker_py(case: str, a: dict[str, Any]) -> dict[str, Any]:
     elif case == "list2000":
         for _ in range(a["warm"]):
             api.containers(all=True, filters={"label": LIST_LABEL})
-        t1 = time.perf_counter()
+        t1 = Timer()
         for _ in range(a["n"]):
             got = api.containers(all=True, filters={"label": LIST_LABEL})
-        out = {"seconds": (time.perf_counter() - t1) / a["n"], "items": len(got)}
+        out = {**t1.per(a["n"]), "items": len(got)}
     elif case == "lifecycle":
         t1 = time.perf_counter()
         for _ in range(a["n"]):
@@ -627,10 +641,10 @@ def run_aiodocker(case: str, a: dict[str, Any]) -> dict[str, Any]:
         if case in ("inspect", "inspectmem"):
             for _ in range(a["warm"]):
                 await container.show()
-            t1 = time.perf_counter()
+            t1 = Timer()
             for _ in range(a["n"]):
                 await container.show()
-            return {"seconds": (time.perf_counter() - t1) / a["n"], "items": a["n"]}
+            return {**t1.per(a["n"]), "items": a["n"]}
         if case == "inspect200":
             await asyncio.gather(*(container.show() for _ in range(a["n"])))
             t1 = time.perf_counter()
@@ -640,10 +654,10 @@ def run_aiodocker(case: str, a: dict[str, Any]) -> dict[str, Any]:
             params = {"all": "1", "filters": json.dumps({"label": [LIST_LABEL]})}
             for _ in range(a["warm"]):
                 await docker.containers.list(**params)
-            t1 = time.perf_counter()
+            t1 = Timer()
             for _ in range(a["n"]):
                 got = await docker.containers.list(**params)
-            return {"seconds": (time.perf_counter() - t1) / a["n"], "items": len(got)}
+            return {**t1.per(a["n"]), "items": len(got)}
         if case == "lifecycle":
             await docker.version()
             t1 = time.perf_counter()

@@ -207,15 +207,17 @@ def small_table(results: dict[str, Any]) -> list[str]:
         return []
     raw = res.get("raw")
     out = ["| client | per request (median) | runs (min–max) | ÷ raw loop | per-round range "
-           "| goal |", "|" + " --- |" * 6]  # fmt: skip
+           "| goal | its CPU per request | CPU ÷ raw loop's |", "|" + " --- |" * 8]  # fmt: skip
     for c in ORDER:
         r = res.get(c)
         if r is None:
             continue
         if "seconds" not in r:
-            out.append(f"| {NAMES[c]} | {cell(r)} | | | | |")
+            out.append(f"| {NAMES[c]} | {cell(r)} | | | | | | |")
             continue
         x = ratio(r, raw)
+        cpu = fmt_us(r["cpu"]) if "cpu" in r else "–"
+        cpu_x = fmt_r(r["cpu"] / raw["cpu"]) if "cpu" in r and raw and raw.get("cpu") else "–"
         goal = "the limit"
         if c in OURS:
             ok = x is not None and x <= SMALL_LIMIT
@@ -223,8 +225,9 @@ def small_table(results: dict[str, Any]) -> list[str]:
         elif c != "raw":
             goal = "reference"
         rs = fmt_range(round_ratios(r, raw)) if c != "raw" else "–"
+        xs = fmt_r(x) if c != "raw" else "1"
         out.append(f"| {NAMES[c]} | {fmt_us(r['seconds'])} | {fmt_range(r['all'], fmt_us)} | "
-                   f"{fmt_r(x) if c != 'raw' else '1'} | {rs} | {goal} |")  # fmt: skip
+                   f"{xs} | {rs} | {goal} | {cpu} | {cpu_x} |")  # fmt: skip
     return out
 
 
@@ -236,15 +239,23 @@ def list_table(results: dict[str, Any]) -> list[str]:
     py = res.get("docker-py")
     base = raw["seconds"] if raw and "seconds" in raw else None
     py_over = py["seconds"] - base if py and "seconds" in py and base is not None else None
+    raw_cpu = raw.get("cpu") if raw else None
+    py_cpu = py["cpu"] - raw_cpu if py and "cpu" in py and raw_cpu is not None else None
     out = ["| client | time (median) | runs (min–max) | minus the raw read | per-round range "
-           "| goal: at most docker-py's |", "|" + " --- |" * 6]  # fmt: skip
+           "| goal: at most docker-py's | its CPU per list, over the raw read's | "
+           "by CPU: at most docker-py's |", "|" + " --- |" * 8]  # fmt: skip
     for c in ORDER:
         r = res.get(c)
         if r is None:
             continue
         if "seconds" not in r or base is None:
-            out.append(f"| {NAMES[c]} | {cell(r)} | | | | |")
+            out.append(f"| {NAMES[c]} | {cell(r)} | | | | | | |")
             continue
+        cpu_over = r["cpu"] - raw_cpu if "cpu" in r and raw_cpu is not None else None
+        cpu_cell = "–" if cpu_over is None else f"{r['cpu'] * 1000:.1f} ms ({cpu_over * 1000:+.1f})"
+        cpu_goal = "–"
+        if c in OURS and cpu_over is not None and py_cpu is not None:
+            cpu_goal = f"**{'met' if cpu_over <= py_cpu else 'not met'}**"
         over = r["seconds"] - base
         rr, rb = by_round(r), by_round(raw)
         overs = [rr[k] - rb[k] for k in rr if k in rb]
@@ -254,7 +265,8 @@ def list_table(results: dict[str, Any]) -> list[str]:
         fmt_ms = lambda x: f"{x * 1000:+.1f} ms"  # noqa: E731
         out.append(f"| {NAMES[c]} | {fmt_s(r['seconds'])} | {fmt_range(r['all'], fmt_s)} | "
                    f"{fmt_ms(over) if c != 'raw' else '–'} | "
-                   f"{fmt_range(overs, fmt_ms) if c != 'raw' else '–'} | {goal} |")  # fmt: skip
+                   f"{fmt_range(overs, fmt_ms) if c != 'raw' else '–'} | {goal} | {cpu_cell} | "
+                   f"{cpu_goal} |")  # fmt: skip
     return out
 
 
