@@ -440,6 +440,28 @@ def plot(results: dict[str, Any], meta: dict[str, Any], path: str) -> None:
     plt.close(fig)
 
 
+def busy_warning(machine: dict[str, Any]) -> list[str]:
+    """A warning when other work kept the machine busy as the run started, or as it ended
+    (a load average over 3 on 2 cores: the run itself keeps about 2 busy)."""
+    import re
+
+    load = str(machine.get("load", ""))
+    start = re.match(r"([0-9.]+) cores busy", load)
+    end = re.search(r"load average ([0-9.]+) at the end", load)
+    busy = float(start.group(1)) if start else 0.0
+    avg = float(end.group(1)) if end else 0.0
+    if busy < 0.5 and avg < 3:
+        return []
+    return [
+        f"**This run was taken on a busy machine** ({busy:.2f} cores busy with other work as "
+        f"it started, a load average of {avg:.2f} as it ended): every figure is inflated, a client "
+        "that needs more CPU than the raw read more so, and the ratios to the raw read with "
+        "it; the spreads show how much. Same-run ratios between clients are the figures to "
+        "trust.",
+        "",
+    ]
+
+
 def write(results: dict[str, Any], meta: dict[str, Any], folder: str) -> None:
     os.makedirs(folder, exist_ok=True)
     m = meta["machine"]
@@ -447,11 +469,13 @@ def write(results: dict[str, Any], meta: dict[str, Any], folder: str) -> None:
     md = [
         "# Benchmarks" + (" (quick smoke run: small sizes, not for publishing)" if quick else ""),
         "",
-        "Regenerate this page and the plot with `bench/run`: about 5 minutes, plus about 1.5 "
-        "minutes to record the streams from dockerd the first time, and any wait for other "
-        "work on the machine to end. `bench/run --quick` is a smoke check of about a minute "
-        "(small sizes; its report goes to `bench/.cache/quick/`).",
+        "Regenerate this page and the plot with `bench/run`: about 12 minutes on a quiet "
+        "machine, plus about 2 minutes to record the streams from dockerd the first time, and "
+        "any wait for other work on the machine to end. `bench/run --quick` is a smoke check "
+        "of a few minutes (small sizes; its report goes to `bench/.cache/quick/`); "
+        "`--only CASE,...` runs some cases.",
         "",
+        *busy_warning(m),
         "![benchmarks](benchmarks.png)",
         "",
         "## Time (median), and how many times slower each peer is than dockproto_trio",
