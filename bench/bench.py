@@ -4,9 +4,16 @@
         [--quick] [--only CASE,...] [--report-dir DIR]
 
 Replay cases (recorded streams served from memory by ``replay.py``, a process of its
-own on a Unix socket): logs, attach, export, events, and the 1 GiB streams of the
-memory check (logs1g, attach1g: dockproto and the raw read only).  Live cases (the
-real dockerd): inspect, inspect200, lifecycle, exec, follow.
+own on a Unix socket): logs, attach, export, events, the 1 GiB streams of the memory
+check (logs1g, attach1g: dockproto_trio and the raw read only), and inspectmem (one
+recorded inspect answer asked for again and again on one keep-alive connection: the
+cost of a small request, against a raw loop of the same bytes).  Live cases (the real
+dockerd): inspect, inspect200, list2000 (2,000 created containers, made for the case
+and removed after it), lifecycle, exec, follow.
+
+Clients: the raw read, dockproto's three (dockproto_trio as ``dockproto``,
+dockproto_asyncio on asyncio's loop and on uvloop, the blocking dockproto_sync),
+docker-py, aiodocker and the docker CLI.
 
 Each measurement is one process (``clients.py``, or the Go CLI), so peak RSS is that
 process's own (``wait4``).  Clients take turns within each round, and each case is
@@ -31,6 +38,7 @@ import tarfile
 import tempfile
 import threading
 import time
+import urllib.parse
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -44,17 +52,24 @@ PROJECT_PY = os.path.join(ROOT, ".venv", "bin", "python")
 BENCH_PY = os.path.join(HERE, ".venv", "bin", "python")
 CLI = os.environ.get("DOCKPROTO_BENCH_CLI", "/usr/local/bin/docker")
 TIME = "/usr/bin/time"  # GNU time (Debian: time), for the CLI's peak RSS
-REPLAY = ["logs", "attach", "export", "exportraw", "events", "logs1g", "attach1g"]
-LIVE = ["inspect", "inspect200", "lifecycle", "exec", "follow"]
+REPLAY = ["logs", "attach", "export", "exportraw", "events", "inspectmem", "logs1g", "attach1g"]
+LIVE = ["inspect", "inspect200", "list2000", "lifecycle", "exec", "follow"]
+OURS = [c for c in CLIENTS if c.startswith("dockproto")]
+ASYNC_OURS = [c for c in OURS if c != "dockproto-sync"]
+PEERS = ["docker-py", "aiodocker"]
 # Which clients run which case (the others are not applicable, e.g. no raw "limit" for
 # a create/start/wait/rm cycle; the 1 GiB streams are the memory check of dockproto).
 APPLIES = {
     "logs1g": ["raw", "dockproto"],
     "attach1g": ["raw", "dockproto"],
-    "inspect200": ["dockproto", "docker-py", "aiodocker", "cli"],
-    "lifecycle": ["dockproto", "docker-py", "aiodocker", "cli"],
-    "exec": ["dockproto", "docker-py", "aiodocker", "cli"],
+    "inspectmem": ["raw", *OURS, *PEERS],
+    "inspect200": [*ASYNC_OURS, *PEERS, "cli"],
+    "list2000": ["raw", *OURS, *PEERS],
+    "lifecycle": [*OURS, *PEERS, "cli"],
+    "exec": [*OURS, *PEERS, "cli"],
 }
+LIST_LABEL = "dockproto-bench=list"
+LIST_COUNT = 2000
 EXEC_CMD = ["sh", "-c", "echo out; echo err >&2; exit 3"]
 TIMEOUT = 300
 
@@ -112,8 +127,11 @@ def _reap(p: subprocess.Popen[bytes], deadline: float) -> tuple[int, int, bytes]
 SNAPSHOT = os.path.join(HERE, ".cache", "snapshot")
 
 
+PACKAGES = ("dockproto", "dockproto_trio", "dockproto_asyncio", "dockproto_sync")
+
+
 def take_snapshot() -> str:
-    """Copy dockproto and dockproto_trio (with the built C core) aside, and check it.
+    """Copy dockproto and its clients (with the built C core) aside, and check it.
 
     The work tree is shared: a test run may rebuild ``_native`` (for instance under
     ASan) in the middle of a benchmark.  The clients import this copy instead
@@ -121,13 +139,13 @@ def take_snapshot() -> str:
     """
     env = dict(os.environ, PYTHONPATH=SNAPSHOT)
     check = (
-        "import dockproto, dockproto_trio, sys; "
+        "import dockproto, dockproto_trio, dockproto_asyncio, dockproto_sync, sys; "
         f"assert dockproto.__file__.startswith({SNAPSHOT!r}), dockproto.__file__; "
         "assert dockproto.NATIVE, 'the C core is not loaded'"
     )
     for attempt in range(30):
         shutil.rmtree(SNAPSHOT, ignore_errors=True)
-        for pkg in ("dockproto", "dockproto_trio"):
+        for pkg in PACKAGES:
             shutil.copytree(os.path.join(ROOT, pkg), os.path.join(SNAPSHOT, pkg),
                             ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
         libs = subprocess.run(
@@ -138,8 +156,7 @@ def take_snapshot() -> str:
             git = ["git", "-C", ROOT]
             commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"],
                                     capture_output=True, text=True).stdout.strip()  # fmt: skip
-            dirty = subprocess.run([*git, "status", "--porcelain", "--", "dockproto",
-                                    "dockproto_trio", "csrc"],
+            dirty = subprocess.run([*git, "status", "--porcelain", "--", *PACKAGES, "csrc"],
                                    capture_output=True, text=True).stdout.strip()  # fmt: skip
             return commit + (" + uncommitted changes" if dirty else "")
         log(f"the C core in the work tree is not a plain build yet (try {attempt + 1}); waiting")
@@ -148,9 +165,10 @@ def take_snapshot() -> str:
 
 
 def run_python(client: str, case: str, args: dict[str, Any]) -> dict[str, Any]:
-    py = PROJECT_PY if client in ("raw", "dockproto") else BENCH_PY
+    ours = client.startswith("dockproto")
+    py = PROJECT_PY if ours or client == "raw" else BENCH_PY
     cmd = [py, os.path.join(HERE, "clients.py"), client, case, json.dumps(args)]
-    env = dict(os.environ, PYTHONPATH=SNAPSHOT) if client == "dockproto" else None
+    env = dict(os.environ, PYTHONPATH=SNAPSHOT) if ours else None
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
@@ -246,8 +264,8 @@ def run_cli(case: str, a: dict[str, Any]) -> dict[str, Any]:
 class Replay:
     """The replay daemon process and what its recordings should decode to."""
 
-    def __init__(self, cache: str, sock: str) -> None:
-        self.cache, self.sock = cache, sock
+    def __init__(self, cache: str, sock: str, quick: bool = False) -> None:
+        self.cache, self.sock, self.quick = cache, sock, quick
         with open(os.path.join(cache, "manifest.json")) as f:
             self.manifest = json.load(f)
         self.proc = subprocess.Popen(
@@ -303,6 +321,9 @@ class Replay:
             return {"host": host, "id": c["export"]["container"]}
         if case == "events":
             return {"host": host, "since": c["events"]["since"], "until": c["events"]["until"]}
+        if case == "inspectmem":  # (``cl-``: the answer framed by Content-Length)
+            n, warm = (300, 50) if self.quick else (1000, 100)
+            return {"host": host, "id": "cl-" + c["attach"]["container"], "n": n, "warm": warm}
         raise KeyError(case)
 
     def check(self, client: str, case: str, res: dict[str, Any]) -> str | None:
@@ -310,6 +331,9 @@ class Replay:
         c = self.manifest["cases"]
         if client == "cli" or "error" in res or "unsupported" in res:
             return None
+        if case == "inspectmem":
+            want = self.args(case)["n"]
+            return None if res.get("items") == want else f"made {res.get('items')} of {want}"
         rep = 10 if case == "logs1g" else 4 if case == "attach1g" else 1
         base = "export" if case == "exportraw" else case.removesuffix("1g")
         if client == "raw":
@@ -337,8 +361,27 @@ class Live:
         self.host, self.image, self.follow_lines = host, image, follow_lines
         self.engine = Engine(host.removeprefix("unix://"))
         self.made: list[str] = []
+        self.listed = 0  # containers made for list2000 (labelled LIST_LABEL)
         self.sleeper = self._create(["sleep", "3600"])
         self.engine.start(self.sleeper)
+
+    def make_list(self) -> None:
+        """The containers that list2000 lists: created, never started, labelled."""
+        self.drop_list()  # (what a killed run left, so that the count is exact)
+        t = time.monotonic()
+        body = {"Image": self.image, "Cmd": ["true"], "Labels": dict([LIST_LABEL.split("=")])}
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(4) as ex:
+            for _ in ex.map(lambda _: self.engine.call("POST", "/containers/create", body),
+                            range(LIST_COUNT)):  # fmt: skip
+                self.listed += 1
+        log(f"list2000: {LIST_COUNT} containers created in {time.monotonic() - t:.1f} s")
+
+    def drop_list(self) -> None:
+        filters = urllib.parse.quote(json.dumps({"label": [LIST_LABEL]}))
+        self.engine.call("POST", f"/containers/prune?filters={filters}")
+        self.listed = 0
 
     def _create(self, cmd: list[str]) -> str:
         body = {"Image": self.image, "Cmd": cmd, "Labels": {"dockproto-bench": "live"}}
@@ -366,6 +409,10 @@ class Live:
             a.update(n=50 if quick else 200, warm=10)
         elif case == "inspect200":
             a.update(n=200)
+        elif case == "list2000":
+            if not self.listed:
+                self.make_list()
+            a.update(n=2 if quick else 3, warm=1)
         elif case == "lifecycle":
             a.update(n=2 if quick else 5)
         elif case == "exec":
@@ -382,6 +429,8 @@ class Live:
     def check(self, client: str, case: str, res: dict[str, Any]) -> str | None:
         if "error" in res or "unsupported" in res:
             return None
+        if case == "list2000" and client != "raw" and res.get("items") != LIST_COUNT:
+            return f"listed {res.get('items')} containers, expected {LIST_COUNT}"
         if res.get("wrong"):
             return f"{res['wrong']} of {res.get('items')} exec results wrong (exit code or output)"
         if case == "follow" and client != "cli":
@@ -393,6 +442,10 @@ class Live:
         return None
 
     def close(self) -> None:
+        try:
+            self.drop_list()
+        except Exception as exc:
+            log(f"could not remove the list2000 containers: {exc}")
         for cid in list(self.made):
             try:
                 self.engine.rm(cid)
@@ -428,12 +481,13 @@ def measure_case(
                 out[client] = {"unsupported": res["unsupported"]}
             elif "error" in res or bad:
                 out[client] = {"error": res.get("error") or bad}
-                log(f"{case:10} {client:10} FAILED: {out[client]['error']}")
+                log(f"{case:10} {client:17} FAILED: {out[client]['error']}")
             else:
+                res["round"] = rnd
                 runs[client].append(res)
                 spent[client] += res.get("wall", res["seconds"])
                 log(
-                    f"{case:10} {client:10} {res['seconds']:.4f} s  rss {res['rss'] / 1024:.0f} MiB"
+                    f"{case:10} {client:17} {res['seconds']:.5f} s  rss {res['rss'] / 1024:.0f} MiB"
                 )
     for client in clients:
         if client in out:
@@ -441,7 +495,13 @@ def measure_case(
         rs = runs[client]
         out[client] = {
             "seconds": statistics.median(r["seconds"] for r in rs),
-            "all": [round(r["seconds"], 6) for r in rs],
+            "all": [round(r["seconds"], 7) for r in rs],
+            "rounds": [r["round"] for r in rs],
+            **(
+                {"cpu": statistics.median(r["cpu"] for r in rs), "cpu_all": [r["cpu"] for r in rs]}
+                if all("cpu" in r for r in rs)
+                else {}
+            ),
             "rss_mib": max(r["rss"] for r in rs) / 1024,
             "runs": len(rs),
         }
@@ -475,7 +535,7 @@ def machine_info(engine_version: dict[str, Any], commit: str) -> dict[str, Any]:
         f"PYTHONPATH={SNAPSHOT}",
         PROJECT_PY,
         "-c",
-        VERSIONS % "'dockproto','trio','h11','cffi'",
+        VERSIONS % "'dockproto','trio','h11','cffi','uvloop'",
     )
     return {
         "cpu": f"{model}, {os.cpu_count()} cores",
@@ -543,7 +603,7 @@ def main() -> None:
     commit = take_snapshot()
     log(f"benchmarking dockproto at {commit} (a copy in {SNAPSHOT})")
     results: dict[str, Any] = {}
-    replay = Replay(cache, f"/tmp/dockproto-bench-{os.getpid()}.sock")
+    replay = Replay(cache, f"/tmp/dockproto-bench-{os.getpid()}.sock", args.quick)
     try:
         for case in [c for c in cases if c in REPLAY]:
             clients = APPLIES.get(case, CLIENTS)
@@ -564,6 +624,10 @@ def main() -> None:
                     case, clients, lambda case=case: live.args(case, args.quick), live.check,
                     r, budget, live.done_with,
                 )  # fmt: skip
+                if case == "list2000":
+                    t = time.monotonic()
+                    live.drop_list()
+                    log(f"list2000: containers removed in {time.monotonic() - t:.1f} s")
         finally:
             live.close()
     elapsed = time.monotonic() - t_all

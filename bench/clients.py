@@ -2,8 +2,10 @@
 
     python bench/clients.py CLIENT CASE '{"host": ..., ...}'
 
-CLIENT is ``raw`` (the socket read: the physical limit), ``dockproto`` (dockproto_trio,
-run with the project's venv), ``docker-py`` or ``aiodocker`` (run with bench/.venv).  The
+CLIENT is ``raw`` (the socket read: the physical limit), ``dockproto`` (dockproto_trio),
+``dockproto-asyncio`` (dockproto_asyncio on asyncio's own loop), ``dockproto-uvloop``
+(the same on uvloop), ``dockproto-sync`` (the blocking dockproto_sync), all run with the
+project's venv, or ``docker-py`` or ``aiodocker`` (run with bench/.venv).  The
 Go CLI is run by ``bench.py`` itself.  Prints one JSON line: ``seconds`` (timed inside
 the process, after a warm-up and the imports: from making the client to the last byte), and what was
 consumed (``bytes``, ``items``) so that bench.py can check every client read it all.
@@ -13,8 +15,10 @@ aiodocker ``Message.stream``).
 
 Cases: logs, attach (attach, then start: the stream follows the start, as in the
 recording), export (tar members and data), exportraw (the same archive as bytes, as the
-CLI writes it), events (on the replay daemon), and inspect, inspect200,
-lifecycle, exec, follow (on the live engine).
+CLI writes it), events, inspectmem (one recorded inspect answer, framed by
+Content-Length, asked again and again on one connection: the cost of a small request)
+on the replay daemon; and inspect, inspect200, list2000 (2,000 created containers
+listed), lifecycle, exec, follow on the live engine.
 """
 
 from __future__ import annotations
@@ -26,11 +30,27 @@ import socket
 import sys
 import time
 from typing import Any
+from urllib.parse import quote
 
 EXEC_CMD = ["sh", "-c", "echo out; echo err >&2; exit 3"]
 EXEC_CODE = 3
 LABELS = {"dockproto-bench": "live"}
+LIST_LABEL = "dockproto-bench=list"  # the 2,000 containers of the list case
 WARM_UP = 0.2  # seconds of busy CPU before any client starts (see warm_up)
+
+
+class Timer:
+    """Wall and CPU time (this process's: what the client itself spent) of a timed loop."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def per(self, n: int) -> dict[str, float]:
+        """Per item: ``seconds`` (wall), ``cpu``."""
+        return {
+            "seconds": (time.perf_counter() - self.wall) / n,
+            "cpu": (time.process_time() - self.cpu) / n,
+        }
 
 
 def _path(host: str) -> str:
@@ -112,10 +132,62 @@ def raw_inspect(a: dict[str, Any]) -> dict[str, Any]:
 
     for _ in range(a["warm"]):
         once()
-    t0 = time.perf_counter()
+    t0 = Timer()
     for _ in range(a["n"]):
         once()
-    return {"seconds": (time.perf_counter() - t0) / a["n"], "items": a["n"]}
+    return {**t0.per(a["n"]), "items": a["n"]}
+
+
+def raw_inspectmem(a: dict[str, Any]) -> dict[str, Any]:
+    """The small-request limit: one keep-alive connection, the same request bytes written
+    each time, the whole answer read (its end found by Content-Length)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(_path(a["host"]))
+    req = f"GET /v1.41/containers/{a['id']}/json HTTP/1.1\r\nHost: docker\r\n\r\n".encode()
+    buf = bytearray(1 << 16)
+    view = memoryview(buf)
+
+    def once() -> int:
+        sock.sendall(req)
+        got = sock.recv_into(buf)
+        while (end := buf.find(b"\r\n\r\n", 0, got)) < 0:
+            got += sock.recv_into(view[got:])
+        at = buf.find(b"\r\nContent-Length: ", 0, end) + 18
+        want = end + 4 + int(buf[at : buf.find(b"\r\n", at)])
+        while got < want:
+            got += sock.recv_into(view[got:])
+        return got
+
+    for _ in range(a["warm"]):
+        once()
+    t0 = Timer()
+    for _ in range(a["n"]):
+        once()
+    t = t0.per(a["n"])
+    sock.close()
+    return {**t, "items": a["n"]}
+
+
+def raw_list(a: dict[str, Any]) -> dict[str, Any]:
+    """The list's limit: the request, and its answer read to the end (no JSON decoded)."""
+    filters = quote(json.dumps({"label": [LIST_LABEL]}))
+    req = (f"GET /v1.41/containers/json?all=1&filters={filters} HTTP/1.1\r\n"
+           "Host: docker\r\nConnection: close\r\n\r\n").encode()  # fmt: skip
+
+    def once() -> int:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(_path(a["host"]))
+        sock.sendall(req)
+        n, _ = _read_to_eof(sock)
+        sock.close()
+        return n
+
+    for _ in range(a["warm"]):
+        once()
+    t0 = Timer()
+    for _ in range(a["n"]):
+        n = once()
+    return {**t0.per(a["n"]), "bytes": n, "items": a["n"]}
 
 
 def run_raw(case: str, a: dict[str, Any]) -> dict[str, Any]:
@@ -123,19 +195,25 @@ def run_raw(case: str, a: dict[str, Any]) -> dict[str, Any]:
         return raw_follow(a)
     if case == "inspect":
         return raw_inspect(a)
+    if case == "inspectmem":
+        return raw_inspectmem(a)
+    if case == "list2000":
+        return raw_list(a)
     if case in RAW_REQUESTS:
         return raw_stream(a, case)
     raise NotImplementedError(case)
 
 
-# -- dockproto_trio --------------------------------------------------------------------------
+# -- dockproto: one body for its async clients (trio, asyncio, uvloop), one blocking ---------
 
 
-def run_dockproto(case: str, a: dict[str, Any]) -> dict[str, Any]:
-    import trio
-
+async def _dockproto_async(
+    case: str, a: dict[str, Any], open_docker: Any, concurrently: Any
+) -> dict[str, Any]:
+    """One case on an async dockproto client (``dockproto_trio`` or ``dockproto_asyncio``):
+    the same calls, as their docs show; ``concurrently(fns)`` runs coroutine functions
+    side by side (a trio nursery, ``asyncio.gather``)."""
     import dockproto
-    from dockproto_trio import open_docker
 
     host, cid = a["host"], a.get("id", "")
 
@@ -184,27 +262,33 @@ def run_dockproto(case: str, a: dict[str, Any]) -> dict[str, Any]:
                 k += 1
         return {"items": k}
 
-    async def inspect() -> dict[str, Any]:
+    async def inspect() -> dict[str, Any]:  # (also the small-request case, inspectmem)
         async with open_docker(host) as docker:
             for _ in range(a["warm"]):
                 await docker.containers.inspect(cid)
-            t0 = time.perf_counter()
+            t0 = Timer()
             for _ in range(a["n"]):
                 await docker.containers.inspect(cid)
-            return {"seconds": (time.perf_counter() - t0) / a["n"], "items": a["n"]}
+            return {**t0.per(a["n"]), "items": a["n"]}
 
     async def inspect200() -> dict[str, Any]:
         async with open_docker(host) as docker:
-
-            async def round_() -> None:
-                async with trio.open_nursery() as nursery:
-                    for _ in range(a["n"]):
-                        nursery.start_soon(docker.containers.inspect, cid)
-
-            await round_()  # warm: connections opened, version negotiated
+            fns = [lambda: docker.containers.inspect(cid)] * a["n"]
+            await concurrently(fns)  # warm: connections opened, version negotiated
             t0 = time.perf_counter()
-            await round_()
+            await concurrently(fns)
             return {"seconds": time.perf_counter() - t0, "items": a["n"]}
+
+    async def list2000() -> dict[str, Any]:
+        async with open_docker(host) as docker:
+            for _ in range(a["warm"]):
+                await docker.containers.list(all=True, label=LIST_LABEL)
+            t0 = Timer()
+            for _ in range(a["n"]):
+                got = await docker.containers.list(all=True, label=LIST_LABEL)
+            t = t0.per(a["n"])
+            assert isinstance(got[0], dockproto.ContainerSummary)
+            return {**t, "items": len(got)}
 
     async def lifecycle() -> dict[str, Any]:
         async with open_docker(host) as docker:
@@ -239,11 +323,144 @@ def run_dockproto(case: str, a: dict[str, Any]) -> dict[str, Any]:
         return {"bytes": n, "items": k}
 
     fns = {"logs": logs, "attach": attach, "export": export, "exportraw": exportraw,
-           "events": events,
-           "inspect": inspect, "inspect200": inspect200, "lifecycle": lifecycle,
+           "events": events, "inspect": inspect, "inspectmem": inspect,
+           "inspect200": inspect200, "list2000": list2000, "lifecycle": lifecycle,
            "exec": exec_, "follow": follow}  # fmt: skip
+    if case not in fns:
+        raise NotImplementedError(case)
+    return await fns[case]()
+
+
+def run_dockproto(case: str, a: dict[str, Any]) -> dict[str, Any]:
+    """dockproto_trio."""
+    import trio
+
+    from dockproto_trio import open_docker
+
+    async def concurrently(fns: list[Any]) -> None:
+        async with trio.open_nursery() as nursery:
+            for fn in fns:
+                nursery.start_soon(fn)
+
     t0 = time.perf_counter()
-    out = trio.run(fns[case])
+    out = trio.run(_dockproto_async, case, a, open_docker, concurrently)
+    out.setdefault("seconds", time.perf_counter() - t0)
+    return out
+
+
+def _run_dockproto_asyncio(case: str, a: dict[str, Any], uvloop: bool) -> dict[str, Any]:
+    import asyncio
+
+    from dockproto_asyncio import open_docker
+
+    async def concurrently(fns: list[Any]) -> None:
+        await asyncio.gather(*(fn() for fn in fns))
+
+    t0 = time.perf_counter()
+    main = _dockproto_async(case, a, open_docker, concurrently)
+    if uvloop:
+        import uvloop as uv
+
+        out = uv.run(main)
+    else:
+        out = asyncio.run(main)
+    out.setdefault("seconds", time.perf_counter() - t0)
+    return out
+
+
+def run_dockproto_asyncio(case: str, a: dict[str, Any]) -> dict[str, Any]:
+    """dockproto_asyncio on asyncio's default loop."""
+    return _run_dockproto_asyncio(case, a, uvloop=False)
+
+
+def run_dockproto_uvloop(case: str, a: dict[str, Any]) -> dict[str, Any]:
+    """dockproto_asyncio on uvloop."""
+    return _run_dockproto_asyncio(case, a, uvloop=True)
+
+
+def run_dockproto_sync(case: str, a: dict[str, Any]) -> dict[str, Any]:
+    """dockproto_sync: the blocking client (``with``, streams read with ``for``)."""
+    import dockproto
+    from dockproto_sync import open_docker
+
+    host, cid = a["host"], a.get("id", "")
+    t0 = time.perf_counter()
+    out: dict[str, Any]
+    with open_docker(host) as docker:
+        if case in ("logs", "follow"):
+            if case == "follow":
+                docker.containers.start(cid)
+            n = k = 0
+            follow = case == "follow"
+            for chunk in docker.containers.logs(cid, stdout=True, stderr=True, follow=follow):
+                n += len(chunk.data)
+                k += 1
+            out = {"bytes": n, "items": k}
+        elif case == "attach":
+            n = k = 0
+            with docker.containers.attach(cid, stdout=True, stderr=True) as stream:
+                docker.containers.start(cid)
+                for chunk in stream:
+                    n += len(chunk.data)
+                    k += 1
+            out = {"bytes": n, "items": k}
+        elif case == "export":
+            n = members = 0
+            with docker.containers.export(cid) as tar:
+                for item in tar:
+                    if isinstance(item, dockproto.TarData):
+                        n += len(item.data)
+                    elif isinstance(item, dockproto.TarMember):
+                        members += 1
+            out = {"bytes": n, "items": members}
+        elif case == "exportraw":
+            n = k = 0
+            with docker.containers.export(cid) as tar:
+                for data in tar.raw():
+                    n += len(data)
+                    k += 1
+            out = {"bytes": n, "items": k}
+        elif case == "events":
+            k = 0
+            for _ in docker.events(since=a["since"], until=a["until"]):
+                k += 1
+            out = {"items": k}
+        elif case in ("inspect", "inspectmem"):
+            for _ in range(a["warm"]):
+                docker.containers.inspect(cid)
+            t1 = Timer()
+            for _ in range(a["n"]):
+                docker.containers.inspect(cid)
+            out = {**t1.per(a["n"]), "items": a["n"]}
+        elif case == "list2000":
+            for _ in range(a["warm"]):
+                docker.containers.list(all=True, label=LIST_LABEL)
+            t1 = Timer()
+            for _ in range(a["n"]):
+                got = docker.containers.list(all=True, label=LIST_LABEL)
+            out = {**t1.per(a["n"]), "items": len(got)}
+            assert isinstance(got[0], dockproto.ContainerSummary)
+        elif case == "lifecycle":
+            docker.ping()
+            t1 = time.perf_counter()
+            for _ in range(a["n"]):
+                c = docker.containers.create(a["image"], ["true"], labels=LABELS)
+                docker.containers.start(c)
+                code = docker.containers.wait(c)
+                assert code == 0, code
+                docker.containers.rm(c)
+            out = {"seconds": (time.perf_counter() - t1) / a["n"], "items": a["n"]}
+        elif case == "exec":
+            docker.ping()
+            bad = 0
+            t1 = time.perf_counter()
+            for _ in range(a["n"]):
+                r = docker.exec.run(cid, EXEC_CMD)
+                bad += (r.exit_code, r.stdout, r.stderr) != (EXEC_CODE, b"out\n", b"err\n")
+            t = (time.perf_counter() - t1) / a["n"]
+            out = {"seconds": t, "items": a["n"], "wrong": bad}
+        else:  # inspect200: the async clients' case
+            raise NotImplementedError(f"{case}: for the async clients")
     out.setdefault("seconds", time.perf_counter() - t0)
     return out
 
@@ -320,13 +537,13 @@ def run_docker_py(case: str, a: dict[str, Any]) -> dict[str, Any]:
         for _ in api.events(since=int(a["since"]), until=int(a["until"]) + 1, decode=True):
             k += 1
         out = {"items": k}
-    elif case == "inspect":
+    elif case in ("inspect", "inspectmem"):
         for _ in range(a["warm"]):
             api.inspect_container(cid)
-        t1 = time.perf_counter()
+        t1 = Timer()
         for _ in range(a["n"]):
             api.inspect_container(cid)
-        out = {"seconds": (time.perf_counter() - t1) / a["n"], "items": a["n"]}
+        out = {**t1.per(a["n"]), "items": a["n"]}
     elif case == "inspect200":
         from concurrent.futures import ThreadPoolExecutor
 
@@ -335,6 +552,13 @@ def run_docker_py(case: str, a: dict[str, Any]) -> dict[str, Any]:
             t1 = time.perf_counter()
             list(ex.map(lambda _: api.inspect_container(cid), range(a["n"])))
             out = {"seconds": time.perf_counter() - t1, "items": a["n"]}
+    elif case == "list2000":
+        for _ in range(a["warm"]):
+            api.containers(all=True, filters={"label": LIST_LABEL})
+        t1 = Timer()
+        for _ in range(a["n"]):
+            got = api.containers(all=True, filters={"label": LIST_LABEL})
+        out = {**t1.per(a["n"]), "items": len(got)}
     elif case == "lifecycle":
         t1 = time.perf_counter()
         for _ in range(a["n"]):
@@ -414,18 +638,26 @@ def run_aiodocker(case: str, a: dict[str, Any]) -> dict[str, Any]:
             while (await sub.get()) is not None:
                 k += 1
             return {"items": k}
-        if case == "inspect":
+        if case in ("inspect", "inspectmem"):
             for _ in range(a["warm"]):
                 await container.show()
-            t1 = time.perf_counter()
+            t1 = Timer()
             for _ in range(a["n"]):
                 await container.show()
-            return {"seconds": (time.perf_counter() - t1) / a["n"], "items": a["n"]}
+            return {**t1.per(a["n"]), "items": a["n"]}
         if case == "inspect200":
             await asyncio.gather(*(container.show() for _ in range(a["n"])))
             t1 = time.perf_counter()
             await asyncio.gather(*(container.show() for _ in range(a["n"])))
             return {"seconds": time.perf_counter() - t1, "items": a["n"]}
+        if case == "list2000":
+            params = {"all": "1", "filters": json.dumps({"label": [LIST_LABEL]})}
+            for _ in range(a["warm"]):
+                await docker.containers.list(**params)
+            t1 = Timer()
+            for _ in range(a["n"]):
+                got = await docker.containers.list(**params)
+            return {**t1.per(a["n"]), "items": len(got)}
         if case == "lifecycle":
             await docker.version()
             t1 = time.perf_counter()
@@ -459,6 +691,9 @@ def run_aiodocker(case: str, a: dict[str, Any]) -> dict[str, Any]:
 RUNNERS = {
     "raw": run_raw,
     "dockproto": run_dockproto,
+    "dockproto-asyncio": run_dockproto_asyncio,
+    "dockproto-uvloop": run_dockproto_uvloop,
+    "dockproto-sync": run_dockproto_sync,
     "docker-py": run_docker_py,
     "aiodocker": run_aiodocker,
 }

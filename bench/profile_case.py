@@ -1,9 +1,13 @@
-"""Profile dockproto_trio on one replay case: where does its time go?
+"""Profile one of dockproto's clients on one replay case: where does its time go?
 
-    bench/.venv/bin/python bench/profile_case.py CASE [--quick] [--py-spy] [--runs N]
+    bench/.venv/bin/python bench/profile_case.py CASE [--client CLIENT] [--quick]
+        [--py-spy] [--runs N]
 
-Starts the replay daemon on the recordings (``bench/.cache/<full|quick>/``), runs
-the dockproto client of ``clients.py`` once to warm up and then N times under cProfile
+CLIENT is ``dockproto`` (dockproto_trio, the default), ``dockproto-asyncio``,
+``dockproto-uvloop`` or ``dockproto-sync``; CASE a replayed stream or ``inspectmem``
+(the small request, asked ``n`` times a run).  Starts the replay daemon on the
+recordings (``bench/.cache/<full|quick>/``), runs the client of ``clients.py`` once to
+warm up and then N times under cProfile
 (or py-spy, sampling with native frames, which also sees the C core and the kernel
 calls), and prints the functions that take the most time in those N runs, by their own
 time and by time including callees.
@@ -28,25 +32,32 @@ from bench import PROJECT_PY, Replay  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["logs", "attach", "export", "events", "logs1g", "attach1g"])
+    ap.add_argument(
+        "case",
+        choices=["logs", "attach", "export", "exportraw", "events", "inspectmem", "logs1g",
+                 "attach1g"],
+    )  # fmt: skip
+    ap.add_argument("--client", default="dockproto", choices=[
+        "dockproto", "dockproto-asyncio", "dockproto-uvloop", "dockproto-sync"])  # fmt: skip
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--py-spy", action="store_true")
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     cache = os.path.join(HERE, ".cache", "quick" if args.quick else "full")
-    replay = Replay(cache, f"/tmp/dockproto-profile-{os.getpid()}.sock")
+    replay = Replay(cache, f"/tmp/dockproto-profile-{os.getpid()}.sock", args.quick)
     try:
         client_args = json.dumps(replay.args(args.case))
         # One warm-up run (lazy imports, first connections), then the profiled runs: the
         # profile is of the steady state the benchmark times, not of start-up.
+        run = "clients.RUNNERS[" + repr(args.client) + "]"
         driver = (
             f"import json, sys, time; sys.path.append({HERE!r}); import clients\n"
             f"a = json.loads({client_args!r})\n"
-            f"clients.run_dockproto({args.case!r}, a)\n"
+            f"{run}({args.case!r}, a)\n"
             "def go():\n"
             f"    for _ in range({args.runs}): "
-            f"print(clients.run_dockproto({args.case!r}, a)['seconds'])\n"
+            f"print({run}({args.case!r}, a)['seconds'])\n"
         )
         if args.py_spy:
             spy = os.path.join(HERE, ".venv", "bin", "py-spy")
@@ -61,9 +72,7 @@ def main() -> None:
             with open(out) as f:
                 for line in f:
                     stack, _, count = line.rstrip().rpartition(" ")
-                    if "run_dockproto" not in stack or (
-                        stack.count("run_dockproto") and "go (" not in stack
-                    ):
+                    if "go (" not in stack:
                         continue  # the warm-up run and start-up
                     n = int(count)
                     total += n

@@ -14,7 +14,10 @@ Routes (an optional ``/v1.NN`` prefix and the query are ignored):
 
     GET|HEAD /_ping                 the recorded ping
     GET  /version                   the recorded version
-    GET  /containers/{id}/json      the recorded inspect of that container (Tty false)
+    GET  /containers/{id}/json      the recorded inspect of that container (Tty false);
+                                    an id ``cl-<anything>`` gets the attach container's
+                                    inspect with its body framed by Content-Length
+                                    (the small-request case: the same bytes every time)
     POST /containers/{id}/wait      the recorded wait answer
     POST /containers/{id}/start     the recorded start answer (204)
     GET  /containers/{id}/logs      logs of ``seq 1 N``
@@ -68,6 +71,11 @@ class Recordings:
             cid = self.manifest["cases"].get(case, {}).get("container")
             if cid and name in self.raw:
                 self.inspect[cid] = name
+        if "inspect_attach" in self.raw:
+            self.raw["inspect_cl"] = memoryview(
+                content_length(bytes(self.raw["inspect_attach"]), self.head_len["inspect_attach"])
+            )
+            self.head_len["inspect_cl"] = bytes(self.raw["inspect_cl"]).index(b"\r\n\r\n") + 4
         self._starts: dict[str, int] = {}
         self._cond = threading.Condition()
 
@@ -92,6 +100,20 @@ class Recordings:
             body = raw[h : len(raw) - 5]
             return [raw[:h], *([body] * repeat), raw[len(raw) - 5 :]]
         return [raw[:h], *([raw[h:]] * repeat)]  # a raw stream: frames simply follow
+
+
+def content_length(raw: bytes, head_len: int) -> bytes:
+    """A recorded chunked answer with its body whole, framed by ``Content-Length``."""
+    from record import dechunk
+
+    body = b"".join(dechunk(raw, head_len))
+    lines = [
+        line
+        for line in raw[: head_len - 4].split(b"\r\n")
+        if not line.lower().startswith((b"transfer-encoding:", b"content-length:"))
+    ]
+    lines.append(b"Content-Length: %d" % len(body))
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
 def read_request(conn: socket.socket, buf: bytearray) -> tuple[str, str, dict[str, str]] | None:
@@ -145,6 +167,8 @@ def route(rec: Recordings, method: str, target: str) -> tuple[str | None, int, s
     rm = _REPEAT.match(cid)
     repeat = int(rm.group(1)) if rm else 1
     if what == "json":
+        if cid.startswith("cl-"):
+            return "inspect_cl", 1, cid
         return rec.inspect.get(cid, "inspect_attach"), 1, cid
     return what, repeat, cid
 

@@ -57,6 +57,26 @@ MAX_HEAD = 16 * 1024
 # Whole-JSON answers (inspect, list, info...) are buffered: 64 MiB is far above any
 # answer a daemon gives to these calls and stops a hostile peer from exhausting memory.
 MAX_JSON_BODY = 64 << 20
+# Request header lists h11 has already checked, as its own ``Headers`` (which h11 takes
+# without checking them again): most requests of a client carry the same few headers.
+_CHECKED_HEADERS: dict[tuple[tuple[str, str], ...], Any] = {}
+_MAX_CHECKED_HEADERS = 256
+
+
+def _headers(headers: tuple[tuple[str, str], ...], method: str, target: bytes) -> Any:
+    """``headers`` as h11 checked them once (a ``LocalProtocolError`` if they are bad)."""
+    checked = _CHECKED_HEADERS.get(headers)
+    if checked is None:
+        checked = h11.Request(method=method, target=target, headers=list(headers)).headers
+        if len(_CHECKED_HEADERS) >= _MAX_CHECKED_HEADERS:
+            _CHECKED_HEADERS.clear()
+        _CHECKED_HEADERS[headers] = checked
+    return checked
+
+
+def _lower_headers(headers: Any) -> tuple[tuple[bytes, bytes], ...]:
+    """An h11 event's headers as (lower-case name, value) byte pairs."""
+    return tuple([(k.lower(), v) for k, v in headers.raw_items()])
 
 
 class State(enum.Enum):
@@ -168,20 +188,20 @@ class Connection:
         self._check(State.IDLE)
         if request.min_api and self.api_version:
             check_min_api(request.min_api, self.api_version)
-        headers: list[tuple[str, str]] = [("Host", self.host), ("User-Agent", USER_AGENT)]
-        headers.extend(request.headers)
+        headers = (("Host", self.host), ("User-Agent", USER_AGENT), *request.headers)
         if request.expect is Expect.HIJACK:
-            headers += [("Connection", "Upgrade"), ("Upgrade", "tcp")]
+            headers += (("Connection", "Upgrade"), ("Upgrade", "tcp"))
         if request.streamed_body:
-            headers.append(("Transfer-Encoding", "chunked"))
+            headers += (("Transfer-Encoding", "chunked"),)
         elif request.method in ("POST", "PUT") or request.body is not None:
-            headers.append(("Content-Length", str(len(request.body or b""))))
+            headers += (("Content-Length", str(len(request.body or b""))),)
         try:
+            target = request.target(self.api_version).encode("ascii")
             out = self._h11.send(
                 h11.Request(
                     method=request.method,
-                    target=request.target(self.api_version).encode("ascii"),
-                    headers=headers,
+                    target=target,
+                    headers=_headers(headers, request.method, target),
                 )
             )
             self._request = request
@@ -317,7 +337,7 @@ class Connection:
         assert isinstance(event, h11.Response)
         resp = Response(
             status_code=event.status_code,
-            headers=tuple((bytes(k), bytes(v)) for k, v in event.headers),
+            headers=_lower_headers(event.headers),
             reason=bytes(event.reason),
         )
         self._response = resp
@@ -361,7 +381,7 @@ class Connection:
         return content
 
     def _hijacked(self, req: Request[Any], event: h11.InformationalResponse) -> Hijacked:
-        headers = tuple((bytes(k), bytes(v)) for k, v in event.headers)
+        headers = _lower_headers(event.headers)
         head = Response(status_code=101, headers=headers, reason=bytes(event.reason))
         self._response = head
         content = self._stream_content(req, head)

@@ -1,10 +1,12 @@
 """asyncio's I/O for the client written once in ``dockproto._drive`` (on the default
 loop and on uvloop).
 
-A plain connection (Unix socket, TCP) is a non-blocking socket read with the loop's
-``sock_recv``/``sock_recv_into``, which read at once when data is there and wait only
-when the socket is empty; so that a fast stream still lets other tasks run (and
-cancellation arrive), every ``QUICK_READS``-th read also yields to the loop.  A TLS
+A plain connection (Unix socket, TCP) is a non-blocking socket, read at once when data
+is there, and through the loop's ``sock_recv``/``sock_recv_into`` only when it is empty
+(asyncio's own loop reads at once too, uvloop's always waits for a turn of the loop
+first: a stream would pay a loop turn and an epoll registration per read); so that a
+fast stream still lets other tasks run (and cancellation arrive), every
+``QUICK_READS``-th read also yields to the loop.  A TLS
 connection is an asyncio stream.  Task cancellation closes the connection: the driver
 aborts its exchange on any exception.
 """
@@ -71,6 +73,10 @@ class SocketChannel:
 
     async def receive(self, size: int, timeout: float | None) -> bytes:
         await self._turn()
+        try:
+            return self.sock.recv(size)
+        except (BlockingIOError, InterruptedError):
+            pass
         self._waits += 1
         try:
             return await self.loop.sock_recv(self.sock, size)
@@ -79,6 +85,10 @@ class SocketChannel:
 
     async def receive_into(self, buf: memoryview, timeout: float | None) -> int:
         await self._turn()
+        try:
+            return self.sock.recv_into(buf)
+        except (BlockingIOError, InterruptedError):
+            pass
         self._waits += 1
         try:
             return await self.loop.sock_recv_into(self.sock, buf)
