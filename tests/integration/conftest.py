@@ -71,7 +71,7 @@ def pytest_generate_tests(metafunc: Any) -> None:
         ids = [f"{client}-{engine}" for client, engine in pairs]
         metafunc.parametrize(("client", "engine"), pairs, indirect=["engine"], ids=ids)
     else:
-        metafunc.parametrize("engine", sorted(ENGINES), indirect=True)
+        metafunc.parametrize("engine", harness.engines(metafunc.definition), indirect=True)
 
 
 @pytest.hookimpl(trylast=True)

@@ -480,6 +480,13 @@ def clients(definition: Any) -> list[str]:
     return ASYNC_CLIENTS + extra
 
 
+def engines(definition: Any) -> list[str]:
+    """The engines a test runs against: both, unless ``@pytest.mark.engines(...)`` names
+    some (for a client's own behaviour, which no engine changes)."""
+    marker = definition.get_closest_marker("engines")
+    return sorted(ENGINES) if marker is None else list(marker.args)
+
+
 def runs(definition: Any) -> list[tuple[str, str]]:
     """The (client, engine) pairs a test runs as: every client against every engine,
     but where ``@pytest.mark.slow_on(engine, why)`` says the engine itself is slow at it
@@ -492,7 +499,7 @@ def runs(definition: Any) -> list[tuple[str, str]]:
     return [
         (client, engine)
         for client in clients(definition)
-        for engine in sorted(ENGINES)
+        for engine in engines(definition)
         if (engine not in slow or client == "trio") and (only == [""] or client in only)
     ]
 

@@ -85,6 +85,7 @@ def test_idle_timeout_mid_stream(engine: str, kind: str) -> None:
         assert got == [b"ready\n"]
 
 
+@pytest.mark.engines("docker")  # (the client's timing: no engine changes it)
 def test_idle_timeout_never_cuts_a_flowing_stream(engine: str) -> None:
     """A follow that lasts longer than its timeout ends normally while lines keep
     coming more often than the timeout."""
@@ -125,6 +126,7 @@ def in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, list[BaseExcepti
     return thread, errors
 
 
+@pytest.mark.engines("docker")  # (the client's timing: no engine changes it)
 def test_whole_call_timeout_counts_the_wait_for_a_connection(
     engine: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
