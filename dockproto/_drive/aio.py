@@ -460,6 +460,8 @@ class Docker:
             return bytes(data)  # type: ignore[arg-type]
         if kind == "path":
             return self._io.file_pieces(os.fspath(data))  # type: ignore[arg-type]
+        if not hasattr(data, "__aiter__"):  # (before anything is sent)
+            raise ValueError("upload data is bytes, a file path, or an async iterable of bytes")
         return data  # type: ignore[return-value]
 
     async def exit_code(self, exec_id: str, timeout: float | None = None) -> int:

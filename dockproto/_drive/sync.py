@@ -449,12 +449,14 @@ class Docker:
         return found
 
     def upload(self, data: bytes | str | os.PathLike[str] | Iterable[bytes]) -> Body:
-        """Bytes, a file path (read in pieces) or an async iterable: never read whole."""
+        """Bytes, a file path (read in pieces) or an iterable: never read whole."""
         kind = policy.upload_kind(data)
         if kind == "bytes":
             return bytes(data)  # type: ignore[arg-type]
         if kind == "path":
             return self._io.file_pieces(os.fspath(data))  # type: ignore[arg-type]
+        if not hasattr(data, "__iter__"):  # (before anything is sent)
+            raise ValueError("upload data is bytes, a file path, or an iterable of bytes")
         return data  # type: ignore[return-value]
 
     def exit_code(self, exec_id: str, timeout: float | None = None) -> int:
