@@ -9,8 +9,9 @@ asyncio I/O (``_backend.py``).
 
 from dockproto import CredentialError, DockerConnectionError, UnsafeArchiveError
 from dockproto._drive.aio import Docker, DockerStream, EventStream, ExecStream, TarStream
+from dockproto_sync._hosts import resolve
 
-from ._backend import Backend, open_docker, resolve
+from ._backend import Backend, open_docker
 
 __all__ = [
     "Backend",

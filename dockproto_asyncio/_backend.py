@@ -14,7 +14,6 @@ aborts its exchange on any exception.
 from __future__ import annotations
 
 import asyncio
-import select
 import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -23,16 +22,10 @@ from contextlib import asynccontextmanager
 from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
 from dockproto._policy import UPLOAD_PIECE
-from dockproto_sync._hosts import environ, tls_context
+from dockproto_sync._hosts import environ, readable_now, tls_context
 
 # Reads that found data in a row before the loop gets a turn.
 QUICK_READS = 8
-
-
-def _poll_readable(fd: int) -> bool:
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    return bool(poller.poll(0))
 
 
 class SocketChannel:
@@ -109,7 +102,7 @@ class SocketChannel:
             pass  # (not connected: the wait has ended already, or ends of itself)
 
     def stale(self) -> bool:
-        return _poll_readable(self.sock.fileno())
+        return readable_now(self.sock.fileno())
 
 
 class StreamChannel:
@@ -259,12 +252,6 @@ class Backend:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-
-
-def resolve(host: str | None = None, tls: bool | ssl.SSLContext | None = None) -> HostSpec:
-    """Where ``host`` is (else ``DOCKER_HOST``, else the default socket), as
-    ``dockproto.resolve_host`` decides on this process's environment."""
-    return tls_context(host, tls)[0]
 
 
 @asynccontextmanager

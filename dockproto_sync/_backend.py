@@ -14,7 +14,6 @@ blocked in it.
 from __future__ import annotations
 
 import _thread
-import select
 import socket
 import time
 from collections import deque
@@ -26,7 +25,7 @@ from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.sync import Docker
 from dockproto._policy import UPLOAD_PIECE
 
-from ._hosts import environ, tls_context
+from ._hosts import environ, readable_now, tls_context
 
 if TYPE_CHECKING:  # (imported where used: ssl for TLS only, threading for a second thread)
     import ssl
@@ -76,9 +75,7 @@ class Channel:
 
     def stale(self) -> bool:
         """Readable while idle: end of file, or bytes nobody asked for."""
-        poller = select.poll()
-        poller.register(self.sock.fileno(), select.POLLIN)
-        return bool(poller.poll(0))
+        return readable_now(self.sock.fileno())
 
 
 class _Limiter:
@@ -210,12 +207,6 @@ class Backend:
             thread.join()
         if errors:
             raise errors[0]
-
-
-def resolve(host: str | None = None, tls: bool | ssl.SSLContext | None = None) -> HostSpec:
-    """Where ``host`` is (else ``DOCKER_HOST``, else the default socket), as
-    ``dockproto.resolve_host`` decides on this process's environment."""
-    return tls_context(host, tls)[0]
 
 
 @contextmanager

@@ -1,10 +1,12 @@
 """What every client reads from the process before it connects: the environment, and
-a stdlib TLS context for a ``tcp://`` host with TLS.  (Shared by the three clients: the
+a stdlib TLS context for a ``tcp://`` host with TLS; and whether an idle connection was
+closed (or written to) by the daemon.  (Shared by the three clients: the
 decisions are ``dockproto.resolve_host``'s, this is only their I/O.)"""
 
 from __future__ import annotations
 
 import os
+import select
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -59,3 +61,17 @@ def tls_context_from_env(cert_path: str | None = None, verify: bool = True) -> s
     cert_dir = cert_path or docker_cert_path(environ())
     spec = HostSpec("tcp://", "tcp", host="", port=0, tls=True, verify=verify, cert_dir=cert_dir)
     return _context(spec)
+
+
+def resolve(host: str | None = None, tls: bool | ssl.SSLContext | None = None) -> HostSpec:
+    """Where ``host`` is (else ``DOCKER_HOST``, else the default socket), as
+    ``dockproto.resolve_host`` decides on this process's environment."""
+    return tls_context(host, tls)[0]
+
+
+def readable_now(fd: int) -> bool:
+    """Whether an idle connection is readable: end of file, or bytes nobody asked for
+    (then it is not reused)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))

@@ -14,7 +14,6 @@ handed out with a turn every ``SCHEDULE_EVERY``.
 from __future__ import annotations
 
 import os
-import select
 import socket
 import ssl
 import sys
@@ -26,7 +25,7 @@ import trio
 from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
 from dockproto._policy import UPLOAD_PIECE
-from dockproto_sync._hosts import environ, tls_context
+from dockproto_sync._hosts import environ, readable_now, tls_context
 
 if sys.version_info < (3, 11):  # pragma: no cover - 3.10
     from exceptiongroup import BaseExceptionGroup
@@ -84,9 +83,7 @@ class Channel:
 
     def stale(self) -> bool:
         """Readable while idle: end of file, or bytes nobody asked for."""
-        poller = select.poll()
-        poller.register(self.tcp.socket.fileno(), select.POLLIN)
-        return bool(poller.poll(0))
+        return readable_now(self.tcp.socket.fileno())
 
 
 class _Limiter:
@@ -205,12 +202,6 @@ class Backend:
             if len(group.exceptions) == 1:
                 raise group.exceptions[0] from None
             raise
-
-
-def resolve(host: str | None = None, tls: bool | ssl.SSLContext | None = None) -> HostSpec:
-    """Where ``host`` is (else ``DOCKER_HOST``, else the default socket), as
-    ``dockproto.resolve_host`` decides on this process's environment."""
-    return tls_context(host, tls)[0]
 
 
 @asynccontextmanager

@@ -136,7 +136,14 @@ class Exchange:
     until close) it is closed, so a cancelled call leaves no open socket.
     """
 
-    def __init__(self, docker: Docker, request: Request[Any], timeout: float | None) -> None:
+    def __init__(
+        self,
+        docker: Docker,
+        request: Request[Any],
+        timeout: float | None,
+        deadline: float | None = None,
+    ) -> None:
+        """``deadline``: when the call began earlier (a negotiation first), its end."""
         self.docker = docker
         self.pool = docker._pool
         self.io = docker._io
@@ -144,7 +151,9 @@ class Exchange:
         self.channel: Channel | None = None
         self.conn: Connection | None = None
         self.timeout = timeout
-        self.deadline = None if timeout is None else self.io.clock() + timeout
+        if deadline is None and timeout is not None:
+            deadline = self.io.clock() + timeout
+        self.deadline = deadline
         self.idle = False  # a stream: the timeout is per read
         self._released = False
         self._eof = False
@@ -329,8 +338,7 @@ class Docker:
         version = await self.negotiated_version(timeout) if request.versioned else None
         if request.min_api and version:  # (before a connection is taken)
             check_min_api(request.min_api, version)
-        exchange = Exchange(self, request, timeout)
-        exchange.deadline = deadline  # (a negotiation's time is the call's too)
+        exchange = Exchange(self, request, timeout, deadline)  # (a negotiation's time counts)
         await exchange.open(version, body)
         return exchange
 
