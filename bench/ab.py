@@ -1,5 +1,7 @@
 """Interleaved A/B of one client on the replayed streams: this tree against another
-checkout (an older commit), on one replay daemon, in the same minutes.
+checkout (an older commit), on one replay daemon, in the same minutes.  Both sides run
+this tree's ``clients.py`` (the other checkout only supplies the library, on
+``PYTHONPATH``): comparing harnesses would time their own set-up as well.
 
     git worktree add /tmp/old <commit>   # then copy dockproto/*.so into /tmp/old/dockproto/
     .venv/bin/python bench/ab.py /tmp/old [--client dockproto] [--rounds 6] [CASE ...]
@@ -40,7 +42,8 @@ def main() -> None:
             times: dict[str, list[float]] = {"other": [], "this": []}
             for _ in range(a.rounds):
                 for side, root in (("other", a.other), ("this", ROOT)):
-                    script = os.path.join(root, "bench", "clients.py")
+                    # This tree's harness on both sides: only the library differs.
+                    script = os.path.join(HERE, "clients.py")
                     out = subprocess.run(
                         [sys.executable, script, a.client, case, args],
                         capture_output=True, text=True, timeout=300, check=True,
