@@ -47,6 +47,7 @@ from ._version import CLIENT_MAX_API, CLIENT_MIN_API, negotiate
 if TYPE_CHECKING:
     from ._credentials import (
         CredentialHelperCall,
+        RegistryAuth,
         credentials_for,
         docker_config_path,
         registry_of,
@@ -85,6 +86,7 @@ _LAZY = {
     "TarMember": "_streamevents",
     "TarType": "_streamevents",
     "CredentialHelperCall": "_credentials",
+    "RegistryAuth": "_credentials",
     "credentials_for": "_credentials",
     "docker_config_path": "_credentials",
     "registry_of": "_credentials",
@@ -150,6 +152,7 @@ __all__ = [
     "Port",
     "ProtocolError",
     "RawData",
+    "RegistryAuth",
     "Request",
     "Response",
     "Result",

@@ -10,8 +10,8 @@ hold:
   ``username`` and ``password``).
 
 A per-registry helper wins over the store, and the store over ``auths``, as in the CLI.
-Docker Hub's key is ``https://index.docker.io/v1/``.  The result is the auth dict that
-``dockproto.api.images`` sends as ``X-Registry-Auth``.
+Docker Hub's key is ``https://index.docker.io/v1/``.  The result is a ``RegistryAuth``,
+which ``dockproto.api.images`` sends as ``X-Registry-Auth``.
 
 Nothing here reads a file or runs a program: ``credentials_for`` takes the config's
 text (or its decoded dict) and, when a helper must be asked, says which and about what
@@ -24,12 +24,93 @@ from __future__ import annotations
 import base64
 import json
 import os.path  # string functions only: join
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ._errors import CredentialError
 from ._hosts import docker_dir
+
+REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RegistryAuth(Mapping[str, str]):
+    """Credentials for one registry, as the daemon takes them in ``X-Registry-Auth``.
+
+    Its ``repr`` and ``str`` name the user and the registry, never the password or a
+    token (``RegistryAuth(username='u', serveraddress='reg:5000', password=<redacted>)``),
+    so that logging one publishes nothing.  It is a read-only mapping of the fields that
+    are set, the JSON object sent on the wire (``dict(auth)``), and equal to any mapping
+    with the same items; ``auth=`` takes one of these or any mapping of the same keys.
+    """
+
+    username: str | None = None
+    password: str | None = None
+    serveraddress: str | None = None
+    identitytoken: str | None = None
+    registrytoken: str | None = None
+    email: str | None = None
+    auth: str | None = None  # base64 of "user:password", as config.json's auths hold it
+
+    @classmethod
+    def of(cls, value: Mapping[str, Any]) -> RegistryAuth:
+        """``value`` as a ``RegistryAuth``: its keys (in any case, as the daemon reads
+        them) must be the fields above and its values strings; a ``ValueError`` names
+        the key at fault, never a value."""
+        if isinstance(value, RegistryAuth):
+            return value
+        if not isinstance(value, Mapping):
+            raise ValueError(f"auth is a RegistryAuth or a mapping, not {type(value).__name__}")
+        known = {f.name for f in fields(cls)}
+        kwargs: dict[str, str] = {}
+        for key, val in value.items():
+            name = str(key).lower()
+            if name not in known:
+                raise ValueError(f"unknown registry auth field {key!r}")
+            if val is None:
+                continue
+            if not isinstance(val, str):
+                raise ValueError(f"registry auth field {key!r} must be a string")
+            kwargs[name] = val
+        return cls(**kwargs)
+
+    def __getitem__(self, key: str) -> str:
+        value = getattr(self, key, None) if key in _AUTH_FIELDS else None
+        if value is None:
+            raise KeyError(key)
+        return value  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in _AUTH_FIELDS if getattr(self, name) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        shown = [f"{name}={getattr(self, name)!r}" for name in _AUTH_SHOWN if name in self]
+        shown += [f"{name}={REDACTED}" for name in _AUTH_SECRET if name in self]
+        return f"RegistryAuth({', '.join(shown)})"
+
+    __str__ = __repr__
+
+    def header_value(self) -> str:
+        """The ``X-Registry-Auth`` value: base64url of the JSON object."""
+        raw = json.dumps(dict(self), separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+_AUTH_SHOWN = ("username", "serveraddress", "email")
+_AUTH_SECRET = ("password", "identitytoken", "registrytoken", "auth")
+_AUTH_FIELDS = (
+    "username",
+    "password",
+    "serveraddress",
+    "identitytoken",
+    "registrytoken",
+    "email",
+    "auth",
+)
 
 HUB_KEY = "https://index.docker.io/v1/"
 HUB_NAMES = ("docker.io", "index.docker.io", "registry-1.docker.io")
@@ -78,22 +159,23 @@ def parse_config(text: str | bytes, source: str = "config.json") -> dict[str, An
     return config
 
 
-def _stored(config: Mapping[str, Any], registry: str, source: str) -> dict[str, Any] | None:
+def _stored(config: Mapping[str, Any], registry: str, source: str) -> RegistryAuth | None:
     """The ``auths`` entry for ``registry``, decoded; None when there is none."""
     for key, entry in _section(config, "auths", source).items():
         if not _key_matches(key, registry) or not isinstance(entry, Mapping):
             continue
         if entry.get("identitytoken"):
-            return {"identitytoken": entry["identitytoken"], "serveraddress": key}
+            return RegistryAuth(identitytoken=str(entry["identitytoken"]), serveraddress=key)
         if entry.get("auth"):
             try:
                 user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
             except (ValueError, TypeError, UnicodeDecodeError):
                 raise CredentialError(f"bad auth entry for {key} in {source}") from None
-            return {"username": user, "password": password, "serveraddress": key}
+            return RegistryAuth(username=user, password=password, serveraddress=key)
         if entry.get("username"):
-            password = entry.get("password") or ""
-            return {"username": entry["username"], "password": password, "serveraddress": key}
+            password = str(entry.get("password") or "")
+            user = str(entry["username"])
+            return RegistryAuth(username=user, password=password, serveraddress=key)
     return None
 
 
@@ -131,7 +213,7 @@ class CredentialHelperCall:
         """The error for a helper program that is not installed."""
         return CredentialError(f"credential helper {self.program} is not on PATH")
 
-    def answer(self, returncode: int, stdout: bytes, stderr: bytes = b"") -> dict[str, Any] | None:
+    def answer(self, returncode: int, stdout: bytes, stderr: bytes = b"") -> RegistryAuth | None:
         """The credentials from the helper's answer, or None when it has none (then, for
         ``credsStore``, those in ``auths``).  A ``CredentialError`` when it failed or
         answered something else; the message never quotes the output."""
@@ -152,15 +234,17 @@ class CredentialHelperCall:
         if not isinstance(found, dict):
             raise CredentialError(f"{self.program} answered something that is not a JSON object")
         user, secret = found.get("Username", ""), found.get("Secret", "")
+        if not isinstance(user, str) or not isinstance(secret, str):
+            raise CredentialError(f"{self.program} answered a non-string Username or Secret")
         if user == "<token>":
-            return {"identitytoken": secret, "serveraddress": self.server}
-        return {"username": user, "password": secret, "serveraddress": self.server}
+            return RegistryAuth(identitytoken=secret, serveraddress=self.server)
+        return RegistryAuth(username=user, password=secret, serveraddress=self.server)
 
 
 def credentials_for(
     config: str | bytes | Mapping[str, Any], image: str, *, source: str = "config.json"
-) -> dict[str, Any] | CredentialHelperCall | None:
-    """What the docker CLI's config says about ``image``'s registry: the stored auth dict,
+) -> RegistryAuth | CredentialHelperCall | None:
+    """What the docker CLI's config says about ``image``'s registry: the stored credentials,
     a ``CredentialHelperCall`` when a helper must be asked, or None.
 
     ``config`` is the text of ``config.json`` or its decoded dict; ``source`` names it in
@@ -185,6 +269,7 @@ __all__ = [
     "HUB_KEY",
     "HUB_NAMES",
     "CredentialHelperCall",
+    "RegistryAuth",
     "credentials_for",
     "docker_config_path",
     "parse_config",

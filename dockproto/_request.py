@@ -62,7 +62,7 @@ def _identity(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Request(Generic[T_co]):
     """One HTTP request to the Engine API, and how its answer is decoded.
 
@@ -100,6 +100,70 @@ class Request(Generic[T_co]):
         prefix = f"/v{api_version}" if api_version and self.versioned else ""
         qs = f"?{urlencode(self.query)}" if self.query else ""
         return f"{prefix}{self.path}{qs}"
+
+    def redacted_target(self, api_version: str | None) -> str:
+        """``target`` with secrets shown as ``<redacted>`` (the values of build args): what
+        a log line or a message may show."""
+        prefix = f"/v{api_version}" if api_version and self.versioned else ""
+        if not self.query:
+            return f"{prefix}{self.path}"
+        return f"{prefix}{self.path}?{urlencode(redact_query(self.query))}".replace(
+            _QUOTED_REDACTED, REDACTED
+        )
+
+    def __repr__(self) -> str:
+        """Method, path, query and headers with their secrets redacted; the body only as
+        its size: a request can be logged or printed without publishing a credential."""
+        shown = [repr(self.method), repr(self.path)]
+        if self.query:
+            shown.append(f"query={redact_query(self.query)!r}")
+        if self.headers:
+            shown.append(f"headers={redact_headers(self.headers)!r}")
+        if self.body is not None:
+            shown.append(f"body=<{len(self.body)} bytes>")
+        if self.streamed_body:
+            shown.append("streamed_body=True")
+        shown.append(f"expect={self.expect.name}")
+        if self.min_api:
+            shown.append(f"min_api={self.min_api!r}")
+        return f"Request({', '.join(shown)})"
+
+    __str__ = __repr__
+
+
+# -- redaction: what a repr, a log line or a message never shows ---------------------
+
+REDACTED = "<redacted>"
+_QUOTED_REDACTED = quote(REDACTED)
+# Headers whose values carry credentials: base64 JSON with passwords and tokens.
+SECRET_HEADERS = frozenset({"x-registry-auth", "x-registry-config"})
+# Query parameters that are JSON maps whose values may be secrets (their names are kept).
+SECRET_QUERY_MAPS = frozenset({"buildargs"})
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The headers, with the values of ``SECRET_HEADERS`` replaced by ``<redacted>``."""
+    return tuple(
+        (name, REDACTED if name.lower() in SECRET_HEADERS else value) for name, value in headers
+    )
+
+
+def redact_query(query: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The query, with the values inside ``SECRET_QUERY_MAPS`` replaced by ``<redacted>``
+    (the whole value when it is not a JSON object)."""
+    out = []
+    for name, value in query:
+        if name in SECRET_QUERY_MAPS:
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                value = json.dumps(dict.fromkeys(parsed, REDACTED), separators=(",", ":"))
+            else:
+                value = REDACTED
+        out.append((name, value))
+    return tuple(out)
 
 
 # -- helpers the builders share ------------------------------------------------------

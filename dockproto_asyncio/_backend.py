@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
 from dockproto._policy import UPLOAD_PIECE
-from dockproto_sync._hosts import environ, readable_now, tls_context
+from dockproto_sync._hosts import DebugLog, environ, readable_now, tls_context
 
 # Reads that found data in a row before the loop gets a turn.
 QUICK_READS = 8
@@ -160,6 +160,7 @@ class Backend:
         self.ssl_context = ssl_context
         self.http_host = spec.http_host
         self.environ: Mapping[str, str] = environ()
+        self.debug_log = DebugLog("dockproto.asyncio")
 
     async def connect(self, timeout: float | None) -> SocketChannel | StreamChannel:
         """A new connection; ``DockerConnectionError`` names the address."""

@@ -25,7 +25,7 @@ from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.sync import Docker
 from dockproto._policy import UPLOAD_PIECE
 
-from ._hosts import environ, readable_now, tls_context
+from ._hosts import DebugLog, environ, readable_now, tls_context
 
 if TYPE_CHECKING:  # (imported where used: ssl for TLS only, threading for a second thread)
     import ssl
@@ -125,6 +125,7 @@ class Backend:
         self.ssl_context = ssl_context
         self.http_host = spec.http_host
         self.environ: Mapping[str, str] = environ()
+        self.debug_log = DebugLog("dockproto.sync")
 
     def connect(self, timeout: float | None) -> Channel:
         """A new connection; ``DockerConnectionError`` names the address."""

@@ -7,13 +7,39 @@ from __future__ import annotations
 
 import os
 import select
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from dockproto import HostSpec, docker_cert_path, resolve_host
 
 if TYPE_CHECKING:  # (imported when TLS is used: ssl costs ~10 ms to load)
+    import logging
     import ssl
+
+_DEBUG = 10  # logging.DEBUG
+
+
+class DebugLog:
+    """A client's logger (``dockproto.trio``, ``dockproto.asyncio``, ``dockproto.sync``)
+    when it is enabled for DEBUG, else None: the driver asks once per request.
+
+    ``logging`` is never imported here: a program that has not imported it cannot have
+    switched any logging on, so until it is loaded the answer is None at the cost of a
+    dict lookup (and ``import logging`` brings ``threading`` and ~5 ms of start-up)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._logger: logging.Logger | None = None
+
+    def __call__(self) -> logging.Logger | None:
+        logger = self._logger
+        if logger is None:
+            module = sys.modules.get("logging")
+            if module is None:
+                return None
+            logger = self._logger = module.getLogger(self.name)
+        return logger if logger.isEnabledFor(_DEBUG) else None
 
 
 def environ() -> Mapping[str, str]:

@@ -25,7 +25,7 @@ import trio
 from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
 from dockproto._policy import UPLOAD_PIECE
-from dockproto_sync._hosts import environ, readable_now, tls_context
+from dockproto_sync._hosts import DebugLog, environ, readable_now, tls_context
 
 if sys.version_info < (3, 11):  # pragma: no cover - 3.10
     from exceptiongroup import BaseExceptionGroup
@@ -131,6 +131,7 @@ class Backend:
         self.ssl_context = ssl_context
         self.http_host = spec.http_host
         self.environ: Mapping[str, str] = environ()
+        self.debug_log = DebugLog("dockproto.trio")
 
     async def connect(self, timeout: float | None) -> Channel:
         """A new connection; ``DockerConnectionError`` names the address."""

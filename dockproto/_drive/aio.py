@@ -7,6 +7,10 @@ client's); ``afacade.py``/``sfacade.py`` are the API areas, generated from
 ``dockproto._policy``'s.  A client is then a backend: connect, send, receive, wait, and
 its loop's cancellation.
 
+Logging: with DEBUG on for the client's logger (``dockproto.trio``, ``dockproto.asyncio``,
+``dockproto.sync``), one line per request (method, redacted target, status, duration,
+bytes) and one per stream opened and closed; whether it is on is asked once per request.
+
 Timeouts (the blocking client's ``timeout=``; async clients pass None and use their
 loop's own cancel scopes): for a whole answer, the total time of the call including the
 wait for a pooled connection; for a stream, the idle time allowed between two reads.
@@ -41,6 +45,9 @@ from .._since import check_min_api
 from ..api import system as _system
 
 if TYPE_CHECKING:
+    from logging import Logger
+
+    from .._credentials import RegistryAuth
     from .._models.exec import ExecInspect, ExecResult
     from .._models.system import Version
 
@@ -81,6 +88,9 @@ class Backend(Protocol):
     async def run_both(
         self, first: Callable[[], Awaitable[None]], second: Callable[[], Awaitable[None]]
     ) -> None: ...
+
+    @property
+    def debug_log(self) -> Callable[[], Logger | None]: ...  # its logger if DEBUG is on
 
 
 class Pool:
@@ -159,6 +169,11 @@ class Exchange:
         self._eof = False
         self._size = policy.RECEIVE_SIZE
         self._buffer: memoryview | None = None
+        self.sent = self.received = 0  # bytes, for the log line
+        self.status: int | None = None
+        self.log = self.io.debug_log()
+        if self.log is not None:
+            self.started = self.io.clock()
 
     def wait(self) -> float | None:
         """How long the next I/O may wait (None: no limit)."""
@@ -184,15 +199,19 @@ class Exchange:
             raise
 
     async def _send_request(self, channel: Channel, conn: Connection, body: Body) -> None:
-        await channel.send_all(conn.send_request(self.request), self.wait())
+        await self._send(channel, conn.send_request(self.request))
         if self.request.streamed_body:
             if isinstance(body, (bytes, bytearray, memoryview)):
-                await channel.send_all(conn.send_body(bytes(body)), self.wait())
+                await self._send(channel, conn.send_body(bytes(body)))
             elif body is not None:
                 async for piece in body:
                     if piece:
-                        await channel.send_all(conn.send_body(piece), self.wait())
-            await channel.send_all(conn.end_body(), self.wait())
+                        await self._send(channel, conn.send_body(piece))
+            await self._send(channel, conn.end_body())
+
+    async def _send(self, channel: Channel, data: bytes) -> None:
+        await channel.send_all(data, self.wait())
+        self.sent += len(data)
 
     async def next_events(self) -> list[Any]:
         """The next event and every one decoded with it, last first (``pop()`` gives
@@ -232,6 +251,7 @@ class Exchange:
         except self.io.broken as exc:
             reason = exc.__cause__ or exc  # a TLS alert's reason is in the cause
             raise ProtocolError(f"the connection broke: {reason}") from None
+        self.received += len(data)
         if not data:
             self._eof = True
         elif len(data) == self._size and self._buffer is None:
@@ -244,6 +264,9 @@ class Exchange:
     async def read_head(self) -> Any:
         """Read up to the response head (or ``Hijacked``); an error status raises."""
         event = await self.next_event()
+        self.status = getattr(event, "status_code", None)
+        if self.log is not None and self.idle:
+            self.log.debug("stream opened: %s %s %s", *self._what())
         if policy.error_head(event):
             while True:
                 err = await self.next_event()
@@ -281,6 +304,8 @@ class Exchange:
         if self._released:
             return
         self._released = True
+        if self.log is not None:
+            self._log_end(True)
         conn, channel = self.conn, self.channel
         if conn is not None and channel is not None:
             if policy.keeps_connection(conn.reusable, self._eof):
@@ -294,8 +319,29 @@ class Exchange:
         if self._released:
             return
         self._released = True
+        if self.log is not None:
+            self._log_end(self._eof)
         if self.channel is not None:
             await self.channel.aclose()
+
+    def _what(self) -> tuple[str, str, int | str]:
+        """Method, redacted target and status (``-`` before the head), for a log line."""
+        version = self.conn.api_version if self.conn is not None else None
+        status = "-" if self.status is None else self.status
+        return self.request.method, self.request.redacted_target(version), status
+
+    def _log_end(self, ended: bool) -> None:
+        assert self.log is not None
+        took = self.io.clock() - self.started
+        self.log.debug(
+            "%s%s %s %s in %.1f ms, %d B sent, %d B received%s",
+            "stream closed: " if self.idle else "",
+            *self._what(),
+            took * 1e3,
+            self.sent,
+            self.received,
+            "" if ended else " (cut short)",
+        )
 
 
 class Docker:
@@ -420,6 +466,20 @@ class Docker:
         """``GET /system/df``."""
         return await self.request(_system.df(), timeout=timeout)
 
+    async def auth(
+        self,
+        username: str,
+        password: str,
+        serveraddress: str | None = None,
+        email: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """``POST /auth``: check credentials against a registry (``{"Status": ...,
+        "IdentityToken": ...}``, or None); a refusal raises the daemon's error."""
+        request = _system.auth(username, password, serveraddress, email)
+        return await self.request(request, timeout=timeout)
+
     def events(
         self,
         since: int | float | str | None = None,
@@ -444,7 +504,7 @@ class Docker:
             tty = self._tty.learn(info)
         return tty
 
-    async def auth_for(self, image: str) -> dict[str, Any] | None:
+    async def auth_for(self, image: str) -> RegistryAuth | None:
         """Credentials for ``image``'s registry from the docker CLI's config, or None."""
         from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
 

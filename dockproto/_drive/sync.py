@@ -8,6 +8,10 @@ client's); ``sfacade.py``/``sfacade.py`` are the API areas, generated from
 ``dockproto._policy``'s.  A client is then a backend: connect, send, receive, wait, and
 its loop's cancellation.
 
+Logging: with DEBUG on for the client's logger (``dockproto.trio``, ``dockproto.asyncio``,
+``dockproto.sync``), one line per request (method, redacted target, status, duration,
+bytes) and one per stream opened and closed; whether it is on is asked once per request.
+
 Timeouts (the blocking client's ``timeout=``; async clients pass None and use their
 loop's own cancel scopes): for a whole answer, the total time of the call including the
 wait for a pooled connection; for a stream, the idle time allowed between two reads.
@@ -42,6 +46,9 @@ from .._since import check_min_api
 from ..api import system as _system
 
 if TYPE_CHECKING:
+    from logging import Logger
+
+    from .._credentials import RegistryAuth
     from .._models.exec import ExecInspect, ExecResult
     from .._models.system import Version
 
@@ -80,6 +87,9 @@ class Backend(Protocol):
     def read_file(self, path: str) -> bytes | None: ...  # None: no such file
     def run_process(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]: ...
     def run_both(self, first: Callable[[], None], second: Callable[[], None]) -> None: ...
+
+    @property
+    def debug_log(self) -> Callable[[], Logger | None]: ...  # its logger if DEBUG is on
 
 
 class Pool:
@@ -156,6 +166,11 @@ class Exchange:
         self._eof = False
         self._size = policy.RECEIVE_SIZE
         self._buffer: memoryview | None = None
+        self.sent = self.received = 0  # bytes, for the log line
+        self.status: int | None = None
+        self.log = self.io.debug_log()
+        if self.log is not None:
+            self.started = self.io.clock()
 
     def wait(self) -> float | None:
         """How long the next I/O may wait (None: no limit)."""
@@ -181,15 +196,19 @@ class Exchange:
             raise
 
     def _send_request(self, channel: Channel, conn: Connection, body: Body) -> None:
-        channel.send_all(conn.send_request(self.request), self.wait())
+        self._send(channel, conn.send_request(self.request))
         if self.request.streamed_body:
             if isinstance(body, (bytes, bytearray, memoryview)):
-                channel.send_all(conn.send_body(bytes(body)), self.wait())
+                self._send(channel, conn.send_body(bytes(body)))
             elif body is not None:
                 for piece in body:
                     if piece:
-                        channel.send_all(conn.send_body(piece), self.wait())
-            channel.send_all(conn.end_body(), self.wait())
+                        self._send(channel, conn.send_body(piece))
+            self._send(channel, conn.end_body())
+
+    def _send(self, channel: Channel, data: bytes) -> None:
+        channel.send_all(data, self.wait())
+        self.sent += len(data)
 
     def next_events(self) -> list[Any]:
         """The next event and every one decoded with it, last first (``pop()`` gives
@@ -229,6 +248,7 @@ class Exchange:
         except self.io.broken as exc:
             reason = exc.__cause__ or exc  # a TLS alert's reason is in the cause
             raise ProtocolError(f"the connection broke: {reason}") from None
+        self.received += len(data)
         if not data:
             self._eof = True
         elif len(data) == self._size and self._buffer is None:
@@ -241,6 +261,9 @@ class Exchange:
     def read_head(self) -> Any:
         """Read up to the response head (or ``Hijacked``); an error status raises."""
         event = self.next_event()
+        self.status = getattr(event, "status_code", None)
+        if self.log is not None and self.idle:
+            self.log.debug("stream opened: %s %s %s", *self._what())
         if policy.error_head(event):
             while True:
                 err = self.next_event()
@@ -278,6 +301,8 @@ class Exchange:
         if self._released:
             return
         self._released = True
+        if self.log is not None:
+            self._log_end(True)
         conn, channel = self.conn, self.channel
         if conn is not None and channel is not None:
             if policy.keeps_connection(conn.reusable, self._eof):
@@ -291,8 +316,29 @@ class Exchange:
         if self._released:
             return
         self._released = True
+        if self.log is not None:
+            self._log_end(self._eof)
         if self.channel is not None:
             self.channel.close()
+
+    def _what(self) -> tuple[str, str, int | str]:
+        """Method, redacted target and status (``-`` before the head), for a log line."""
+        version = self.conn.api_version if self.conn is not None else None
+        status = "-" if self.status is None else self.status
+        return self.request.method, self.request.redacted_target(version), status
+
+    def _log_end(self, ended: bool) -> None:
+        assert self.log is not None
+        took = self.io.clock() - self.started
+        self.log.debug(
+            "%s%s %s %s in %.1f ms, %d B sent, %d B received%s",
+            "stream closed: " if self.idle else "",
+            *self._what(),
+            took * 1e3,
+            self.sent,
+            self.received,
+            "" if ended else " (cut short)",
+        )
 
 
 class Docker:
@@ -415,6 +461,20 @@ class Docker:
         """``GET /system/df``."""
         return self.request(_system.df(), timeout=timeout)
 
+    def auth(
+        self,
+        username: str,
+        password: str,
+        serveraddress: str | None = None,
+        email: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """``POST /auth``: check credentials against a registry (``{"Status": ...,
+        "IdentityToken": ...}``, or None); a refusal raises the daemon's error."""
+        request = _system.auth(username, password, serveraddress, email)
+        return self.request(request, timeout=timeout)
+
     def events(
         self,
         since: int | float | str | None = None,
@@ -439,7 +499,7 @@ class Docker:
             tty = self._tty.learn(info)
         return tty
 
-    def auth_for(self, image: str) -> dict[str, Any] | None:
+    def auth_for(self, image: str) -> RegistryAuth | None:
         """Credentials for ``image``'s registry from the docker CLI's config, or None."""
         from .._credentials import CredentialHelperCall, credentials_for, docker_config_path
 

@@ -10,7 +10,6 @@ is I/O and belongs to the adapter.
 from __future__ import annotations
 
 import builtins
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -35,13 +34,15 @@ if TYPE_CHECKING:  # (the image sources load when create, pull or import_ needs 
 
 
 def auth_header(auth: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
-    """``X-Registry-Auth``: base64url of the JSON auth config (``{}`` when anonymous)."""
+    """``X-Registry-Auth``: base64url of the JSON auth config (``{}`` when anonymous).
+
+    ``auth`` is a ``RegistryAuth`` or a mapping of its fields (a ``ValueError`` naming a
+    key it does not know, before anything is sent)."""
     if auth is None:
         return ()
-    import base64  # (here: only credentials need it)
+    from .._credentials import RegistryAuth  # (here: only credentials need it)
 
-    raw = json.dumps(dict(auth), separators=(",", ":")).encode()
-    return (("X-Registry-Auth", base64.urlsafe_b64encode(raw).decode("ascii")),)
+    return (("X-Registry-Auth", RegistryAuth.of(auth).header_value()),)
 
 
 def list(

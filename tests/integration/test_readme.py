@@ -73,3 +73,42 @@ def test_readme_example_runs(engine: str, block: str) -> None:
     assert done.returncode == 0, done.stderr
     for pattern in EXPECT[_client(block)]:
         assert re.search(pattern, done.stdout), (pattern, done.stdout)
+
+
+def _section(title: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    return text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _shape(line: str) -> str:
+    """A sample log line as a pattern: ``<id>`` any container id, any number any number."""
+    parts = []
+    for i, piece in enumerate(re.split(r"(\d+(?:\.\d+)?)", line)):
+        parts.append(r"\d+(?:\.\d+)?" if i % 2 else re.escape(piece))
+    return "".join(parts).replace(re.escape("<id>"), "[0-9a-f]{64}")
+
+
+def test_readme_debugging_sample(engine: str) -> None:
+    """The Debugging section's lines switch logging on, and a program that does what
+    its sample shows logs lines of the sample's every shape."""
+    section = _section("Debugging")
+    (switch,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    (sample,) = re.findall(r"```text\n(.*?)```", section, re.S)
+    host = ENGINES[engine]
+    code = switch + (
+        "import dockproto_sync\n"
+        f"with dockproto_sync.open_docker({host!r}) as d:\n"
+        f"    cid = d.containers.create({IMAGE!r}, ['sh', '-c', 'echo hi; sleep 60'])\n"
+        "    d.containers.start(cid)\n"
+        "    with d.containers.logs(cid, stdout=True, stderr=True, follow=True) as s:\n"
+        "        next(iter(s))\n"
+        "    d.containers.rm(cid, force=True)\n"
+    )
+    done = _run(code)
+    assert done.returncode == 0, done.stderr
+    logged = done.stderr.splitlines()
+    version = re.escape(re.search(r"/v(1\.\d+)/", done.stderr).group(1))  # type: ignore[union-attr]
+    for line in sample.splitlines():
+        pattern = _shape(line.replace("/v1.41/", "/v<version>/"))
+        pattern = pattern.replace(re.escape("<version>"), version)
+        assert any(re.fullmatch(pattern, got) for got in logged), (line, done.stderr)

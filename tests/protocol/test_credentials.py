@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 import dockproto
-from dockproto import CredentialError, CredentialHelperCall, credentials_for, registry_of
+from dockproto import (
+    CredentialError,
+    CredentialHelperCall,
+    RegistryAuth,
+    credentials_for,
+    registry_of,
+)
 from dockproto._credentials import HUB_KEY, parse_config
 
 SECRET = "s3cret-Pa55"
@@ -66,7 +72,7 @@ def test_auths_password_may_hold_colons() -> None:
     """Only the first colon of the decoded auth splits user from password."""
     text = config(auths={"reg.example.com": {"auth": b64("u:a:b:c")}})
     found = credentials_for(text, "reg.example.com/app")
-    assert isinstance(found, dict) and found["password"] == "a:b:c"
+    assert isinstance(found, RegistryAuth) and found["password"] == "a:b:c"
 
 
 def test_auths_username_and_password() -> None:
@@ -83,7 +89,7 @@ def test_auths_auth_beats_username() -> None:
     """When an entry has both, the base64 auth wins over username and password."""
     entry = {"auth": b64("from-auth:pw"), "username": "plain", "password": "pw2"}
     found = credentials_for(config(auths={"reg.example.com": entry}), "reg.example.com/a")
-    assert isinstance(found, dict) and found["username"] == "from-auth"
+    assert isinstance(found, RegistryAuth) and found["username"] == "from-auth"
 
 
 def test_auths_identity_token() -> None:
@@ -99,7 +105,9 @@ def test_auths_key_with_scheme_and_path() -> None:
     """auths keys match by host: a scheme and a path around it do not matter."""
     text = config(auths={"https://reg.example.com/v2/": {"auth": b64("u:p")}})
     found = credentials_for(text, "reg.example.com/a")
-    assert isinstance(found, dict) and found["serveraddress"] == "https://reg.example.com/v2/"
+    assert (
+        isinstance(found, RegistryAuth) and found["serveraddress"] == "https://reg.example.com/v2/"
+    )
 
 
 def test_auths_other_port_does_not_match() -> None:
@@ -118,7 +126,7 @@ def test_auths_unusable_entries_are_skipped() -> None:
         }
     )
     found = credentials_for(text, "busybox")
-    assert isinstance(found, dict) and found["username"] == "later"
+    assert isinstance(found, RegistryAuth) and found["username"] == "later"
 
 
 @pytest.mark.parametrize("key", [HUB_KEY, "docker.io", "index.docker.io", "registry-1.docker.io"])
@@ -229,7 +237,7 @@ def test_store_answer_does_not_decode_auths() -> None:
     call = credentials_for(text, "busybox")
     assert isinstance(call, CredentialHelperCall)
     found = call.answer(0, helper_output("u", "p"))
-    assert isinstance(found, dict) and found["username"] == "u"
+    assert isinstance(found, RegistryAuth) and found["username"] == "u"
 
 
 def test_helper_failure_hides_its_output() -> None:
