@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._events import StreamItem
+    from ._models.containers import RunResult
 
 
 class DockerError(Exception):
@@ -55,6 +56,36 @@ class Conflict(DockerError):
 
 class ServerError(DockerError):
     """5xx: the daemon failed."""
+
+
+class ContainerError(DockerError):
+    """A container that ``containers.run`` ran exited with a non-zero code.
+
+    ``exit_code``, ``command``, ``image`` and ``stderr`` (its last ``STDERR_TAIL``
+    bytes, also at the end of the message) say what failed; ``result`` is the whole
+    ``RunResult``.  ``status_code`` is 0: the daemon answered every request, the
+    program in the container failed.  ``check=False`` returns the result instead."""
+
+    STDERR_TAIL = 4096
+
+    def __init__(self, result: RunResult, command: list[str] | None, image: str) -> None:
+        self.exit_code = result.exit_code
+        self.command = command
+        self.image = image
+        self.stderr = result.stderr[-self.STDERR_TAIL :]
+        self.result = result
+        tail = self.stderr.decode(errors="replace").strip()
+        if command:
+            import shlex  # (only when a run failed)
+
+            shown = f"command {shlex.join(command)!r}"
+        else:
+            shown = "the image's command"
+        message = f"{shown} in image {image!r} exited with code {self.exit_code}"
+        super().__init__(0, f"{message}: {tail}" if tail else message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ProtocolError(Exception):

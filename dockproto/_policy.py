@@ -49,6 +49,8 @@ MAX_RECEIVE_SIZE = 1 << 17
 STREAM_BUFFER = 1 << 18
 # Items handed out from memory between two turns for other tasks.
 SCHEDULE_EVERY = 64
+# The longest a cancelled ``containers.run`` spends killing (and removing) its container.
+CLEANUP_SECONDS = 30.0
 # Streamed uploads are read from files in pieces of this size.
 UPLOAD_PIECE = 1 << 16
 # The exec exit-code poll: first delay, growth, last delay (seconds).

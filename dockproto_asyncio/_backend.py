@@ -209,6 +209,24 @@ class Backend:
     async def checkpoint(self) -> None:
         await asyncio.sleep(0)
 
+    @asynccontextmanager
+    async def shielded(self, seconds: float) -> AsyncIterator[None]:
+        # A task is cancelled once: its clean-up awaits run (each request bounded by
+        # its own timeout), unless it is cancelled again.
+        yield
+
+    async def uncancelled(self, fn: Callable[[], Awaitable[None]], seconds: float) -> None:
+        task = asyncio.ensure_future(fn())
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await asyncio.wait({task}, timeout=seconds)  # (never cancels ``task``)
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled():
+                task.exception()  # (retrieved: its error is not the one that counts)
+            raise
+
     async def file_pieces(self, path: str) -> AsyncIterator[bytes]:
         with open(path, "rb") as f:  # (a local file: reads are quick, not worth a thread)
             while piece := f.read(UPLOAD_PIECE):

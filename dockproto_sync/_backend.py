@@ -170,6 +170,13 @@ class Backend:
     def checkpoint(self) -> None:
         pass  # (no other tasks to give a turn to)
 
+    @contextmanager
+    def shielded(self, seconds: float) -> Iterator[None]:
+        yield  # (nothing cancels a blocking call: each request has its own timeout)
+
+    def uncancelled(self, fn: Callable[[], None], seconds: float) -> None:
+        fn()  # (nothing cancels a blocking call)
+
     def file_pieces(self, path: str) -> Iterator[bytes]:
         with open(path, "rb") as f:
             while piece := f.read(UPLOAD_PIECE):

@@ -172,6 +172,16 @@ class Backend:
     async def checkpoint(self) -> None:
         await trio.lowlevel.checkpoint()
 
+    @asynccontextmanager
+    async def shielded(self, seconds: float) -> AsyncIterator[None]:
+        with trio.move_on_after(seconds, shield=True):
+            yield
+
+    async def uncancelled(self, fn: Callable[[], Awaitable[None]], seconds: float) -> None:
+        with trio.move_on_after(seconds, shield=True):
+            await fn()
+        await trio.lowlevel.checkpoint_if_cancelled()  # (the cancellation goes on)
+
     async def file_pieces(self, path: str) -> AsyncIterator[bytes]:
         async with await trio.open_file(path, "rb") as f:
             while piece := await f.read(UPLOAD_PIECE):

@@ -28,7 +28,7 @@ from .. import _policy as policy
 from .. import api
 from .._connection import Connection
 from .._content import Content
-from .._errors import ProtocolError
+from .._errors import ContainerError, DockerError, NotFound, ProtocolError
 from .._events import (
     NEED_DATA,
     ConnectionClosed,
@@ -48,8 +48,11 @@ if TYPE_CHECKING:
     from logging import Logger
 
     from .._credentials import RegistryAuth
+    from .._models.containers import RunResult
     from .._models.exec import ExecInspect, ExecResult
+    from .._models.images import ImageSummary
     from .._models.system import Version
+    from .._run import RunPlan
 
 T = TypeVar("T")
 S = TypeVar("S", bound="EventStream[Any]")
@@ -91,6 +94,14 @@ class Backend(Protocol):
 
     @property
     def debug_log(self) -> Callable[[], Logger | None]: ...  # its logger if DEBUG is on
+
+    # An async context manager in which clean-up runs to its end, for at most
+    # ``seconds``, though the call that needs it was cancelled (trio's shielded scope).
+    def shielded(self, seconds: float) -> Any: ...
+
+    # Run ``fn`` to its end (for at most ``seconds``) even when the caller is cancelled
+    # meanwhile; the cancellation then goes on.  (What it learnt, ``fn`` keeps.)
+    async def uncancelled(self, fn: Callable[[], Awaitable[None]], seconds: float) -> None: ...
 
 
 class Pool:
@@ -547,38 +558,168 @@ class Docker:
         """Start an exec, write ``stdin`` and half-close it while reading the output."""
         stream = await self.hijack(api.exec.start(exec_id, tty=tty), timeout, exec_id)
         async with stream:
-            if stdin is None:
-                out, err = await stream.collect()
-            else:
-                result: list[tuple[bytes, bytes]] = []
-                failed: list[bool] = []
-
-                async def reader() -> None:
-                    try:
-                        result.append(await stream.collect())
-                    except BaseException:
-                        # The writer may wait on a full socket (a thread of its own, in
-                        # the blocking client, that nothing else would end): closing
-                        # ends its wait.
-                        failed.append(True)
-                        await stream.aclose()
-                        raise
-
-                async def writer() -> None:
-                    try:
-                        if stdin:
-                            await stream.send_all(stdin)
-                        await stream.send_eof()
-                    except Exception:
-                        if failed:  # (closed by the reader: the reader's error is the one)
-                            return
-                        raise
-
-                await self._io.run_both(reader, writer)
-                out, err = result[0]
+            out, err = await self.communicate(stream, stdin)
         from .._models.exec import ExecResult
 
         return ExecResult(await self.exit_code(exec_id, timeout), out, err)
+
+    async def communicate(self, stream: DockerStream, stdin: bytes | None) -> tuple[bytes, bytes]:
+        """Write ``stdin`` and half-close it while reading the output to its end."""
+        if stdin is None:
+            return await stream.collect()
+        result: list[tuple[bytes, bytes]] = []
+        failed: list[bool] = []
+
+        async def reader() -> None:
+            try:
+                result.append(await stream.collect())
+            except BaseException:
+                # The writer may wait on a full socket (a thread of its own, in the
+                # blocking client, that nothing else would end): closing ends its wait.
+                failed.append(True)
+                await stream.aclose()
+                raise
+
+        async def writer() -> None:
+            try:
+                if stdin:
+                    await stream.send_all(stdin)
+                await stream.send_eof()
+            except Exception:
+                if failed:  # (closed by the reader: the reader's error is the one)
+                    return
+                raise
+
+        await self._io.run_both(reader, writer)
+        return result[0]
+
+    # -- run and pull, as the docker CLI does them ----------------------------------------
+
+    async def pull_image(
+        self,
+        name: str,
+        tag: str | None,
+        platform: str | None,
+        auth: Mapping[str, Any] | None,
+        progress: Callable[[JSONMessage], object] | None,
+        timeout: float | None,
+    ) -> None:
+        """Pull to the end, each progress message to ``progress``; an in-stream error
+        raises its ``StreamError``."""
+        if auth is None:
+            auth = await self.auth_for(name)
+        req = api.images.pull(name, tag, platform, auth)
+        async with self.stream(req, raise_errors=True, timeout=timeout) as messages:
+            async for message in messages:
+                if progress is not None:
+                    progress(message)
+
+    async def pulled(
+        self,
+        name: str,
+        tag: str | None = None,
+        platform: str | None = None,
+        auth: Mapping[str, Any] | None = None,
+        progress: Callable[[JSONMessage], object] | None = None,
+        timeout: float | None = None,
+    ) -> ImageSummary:
+        """Pull, then the pulled image's ``ImageSummary`` (its id and digests)."""
+        from .._run import parse_reference
+
+        ref = parse_reference(name)  # (before anything is sent)
+        if tag is None:
+            tag = ref.digest or ref.tag or "latest"
+            name = ref.repository
+        await self.pull_image(name, tag, platform, auth, progress, timeout)
+        wanted = f"{name}@{tag}" if ":" in tag and "@" not in name else f"{name}:{tag}"
+        found = await self.request(
+            api.images.list(filters={"reference": [wanted]}, digests=True), timeout=timeout
+        )
+        if not found:  # (a digest pull: found by inspecting what it named)
+            info = await self.request(api.images.inspect(wanted), timeout=timeout)
+            found = await self.request(
+                api.images.list(filters={"id": [info["Id"]]}, digests=True), timeout=timeout
+            )
+        if not found:
+            raise NotFound(404, f"{wanted} was pulled but is not among the images")
+        return found[0]
+
+    async def run_container(
+        self,
+        plan: RunPlan,
+        auth: Mapping[str, Any] | None,
+        progress: Callable[[JSONMessage], object] | None,
+        timeout: float | None,
+    ) -> RunResult | str:
+        """``docker run``: pull as ``plan.pull`` says, create, attach before the start (so
+        no output is lost), write stdin, read to the end, wait, remove.  A cancelled or
+        timed-out run kills its container (and removes it when ``plan.remove``)."""
+        ref = plan.reference
+        if plan.pull == "always" and ref is not None:
+            await self.pull_image(ref.repository, ref.pull_tag, None, auth, progress, timeout)
+        created: list[str] = []
+
+        async def create() -> None:
+            # A create given up half-way may still make a container nobody knows: it
+            # runs to its answer (at least CLEANUP_SECONDS), even when cancelled.
+            wait = None if timeout is None else max(timeout, policy.CLEANUP_SECONDS)
+            created.append(await self.request(plan.create, timeout=wait))
+
+        cid: str | None = None
+        try:
+            try:
+                await self._io.uncancelled(create, policy.CLEANUP_SECONDS)
+            except NotFound as exc:
+                if plan.pull != "missing" or ref is None:
+                    raise plan.missing_image(exc) from None
+                await self.pull_image(ref.repository, ref.pull_tag, None, auth, progress, timeout)
+                await self._io.uncancelled(create, policy.CLEANUP_SECONDS)
+            if not created:
+                raise TimeoutError("the daemon did not answer the create in time")
+            cid = created[0]
+            self.remember_tty(cid, plan.tty)
+            if plan.detach:
+                await self.request(api.containers.start(cid), timeout=timeout)
+                return cid
+            attach = api.containers.attach(cid, stdin=plan.stdin is not None, tty=plan.tty)
+            stream = await self.hijack(attach, timeout)
+            async with stream:
+                await self.request(api.containers.start(cid), timeout=timeout)
+                out, err = await self.communicate(stream, plan.stdin)
+            code = await self.request(api.containers.wait(cid), timeout=timeout)
+        except BaseException:
+            async with self._io.shielded(policy.CLEANUP_SECONDS):
+                await self._clean_up_run(plan, created[0] if created else None)
+            raise
+        if plan.remove:
+            await self.request(api.containers.rm(cid, force=True), timeout=timeout)
+        from .._models.containers import RunResult
+
+        result = RunResult(code, out, err)
+        if plan.check and code != 0:
+            raise ContainerError(result, plan.cmd, plan.image)
+        return result
+
+    async def _clean_up_run(self, plan: RunPlan, cid: str | None) -> None:
+        """After a failed, cancelled or timed-out run: kill the container, and remove it
+        when the run was to (found by its label when its id never arrived)."""
+        targets = [cid] if cid is not None else []
+        if cid is None and plan.label is not None:
+            label = "=".join(plan.label)
+            found = await self.request(
+                api.containers.list(all=True, filters={"label": [label]}),
+                timeout=policy.CLEANUP_SECONDS,
+            )
+            targets = [c.id for c in found]
+        for target in targets:
+            cleanup = api.containers.rm(target, force=True) if plan.remove else None
+            try:
+                if cleanup is None:
+                    await self.request(api.containers.kill(target), timeout=policy.CLEANUP_SECONDS)
+                else:
+                    await self.request(cleanup, timeout=policy.CLEANUP_SECONDS)
+            except DockerError:
+                pass  # (not running any more, or already removed)
 
     # -- lifetime -----------------------------------------------------------------------
 

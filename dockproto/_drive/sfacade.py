@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence  # noqa: F401
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence  # noqa: F401
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .. import _models, api
 from .._events import JSONMessage, StreamChunk
+from .._run import plan_run
 from .sync import DockerStream, EventStream, Exchange, ExecStream, StreamContext, TarStream
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
         ExecResult,
         ImageSource,
         ImageSummary,
+        RunResult,
     )
     from .sync import Docker
 
@@ -432,6 +434,172 @@ class Containers(_Area):
         value: dict[str, Any] = self._docker.request(req, timeout=timeout)
         return value
 
+    @overload
+    def run(
+        self,
+        image: str,
+        cmd: str | Sequence[str] | None = None,
+        *,
+        detach: Literal[False] = False,
+        remove: bool = False,
+        pull: str = "missing",
+        stdin: bytes | None = None,
+        check: bool = True,
+        auth: Mapping[str, Any] | None = None,
+        progress: Callable[[JSONMessage], object] | None = None,
+        name: str | None = None,
+        hostname: str | None = None,
+        domainname: str | None = None,
+        user: str | None = None,
+        memory: int | None = None,
+        memory_swap: int | None = None,
+        tty: bool = False,
+        env: Sequence[str] | Mapping[str, str] | None = None,
+        workingdir: str | None = None,
+        networking: bool = True,
+        binds: Sequence[Bind] | None = None,
+        labels: Mapping[str, str] | None = None,
+        entrypoint: Sequence[str] | str | None = None,
+        cpu_shares: int | None = None,
+        cgroup_parent: str | None = None,
+        blkio_weight: int | None = None,
+        cpu_period: int | None = None,
+        network_mode: str | None = None,
+        restart_policy: str | tuple[str, int] | None = None,
+        ports: Mapping[str, Any] | None = None,
+        exposed_ports: Sequence[str] | None = None,
+        stop_signal: str | None = None,
+        host_config: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> RunResult: ...
+
+    @overload
+    def run(
+        self,
+        image: str,
+        cmd: str | Sequence[str] | None = None,
+        *,
+        detach: Literal[True],
+        remove: bool = False,
+        pull: str = "missing",
+        stdin: bytes | None = None,
+        check: bool = True,
+        auth: Mapping[str, Any] | None = None,
+        progress: Callable[[JSONMessage], object] | None = None,
+        name: str | None = None,
+        hostname: str | None = None,
+        domainname: str | None = None,
+        user: str | None = None,
+        memory: int | None = None,
+        memory_swap: int | None = None,
+        tty: bool = False,
+        env: Sequence[str] | Mapping[str, str] | None = None,
+        workingdir: str | None = None,
+        networking: bool = True,
+        binds: Sequence[Bind] | None = None,
+        labels: Mapping[str, str] | None = None,
+        entrypoint: Sequence[str] | str | None = None,
+        cpu_shares: int | None = None,
+        cgroup_parent: str | None = None,
+        blkio_weight: int | None = None,
+        cpu_period: int | None = None,
+        network_mode: str | None = None,
+        restart_policy: str | tuple[str, int] | None = None,
+        ports: Mapping[str, Any] | None = None,
+        exposed_ports: Sequence[str] | None = None,
+        stop_signal: str | None = None,
+        host_config: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> str: ...
+
+    def run(
+        self,
+        image: str,
+        cmd: str | Sequence[str] | None = None,
+        *,
+        detach: bool = False,
+        remove: bool = False,
+        pull: str = "missing",
+        stdin: bytes | None = None,
+        check: bool = True,
+        auth: Mapping[str, Any] | None = None,
+        progress: Callable[[JSONMessage], object] | None = None,
+        name: str | None = None,
+        hostname: str | None = None,
+        domainname: str | None = None,
+        user: str | None = None,
+        memory: int | None = None,
+        memory_swap: int | None = None,
+        tty: bool = False,
+        env: Sequence[str] | Mapping[str, str] | None = None,
+        workingdir: str | None = None,
+        networking: bool = True,
+        binds: Sequence[Bind] | None = None,
+        labels: Mapping[str, str] | None = None,
+        entrypoint: Sequence[str] | str | None = None,
+        cpu_shares: int | None = None,
+        cgroup_parent: str | None = None,
+        blkio_weight: int | None = None,
+        cpu_period: int | None = None,
+        network_mode: str | None = None,
+        restart_policy: str | tuple[str, int] | None = None,
+        ports: Mapping[str, Any] | None = None,
+        exposed_ports: Sequence[str] | None = None,
+        stop_signal: str | None = None,
+        host_config: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> RunResult | str:
+        """``docker run``: pull the image if it is missing (``pull="always"|"never"``),
+        create, attach, start, write ``stdin`` then half-close it, read to the end, wait.
+
+        Returns ``RunResult(exit_code, stdout, stderr)`` (stdout and stderr apart; with a
+        TTY all output is in stdout); a non-zero exit raises ``ContainerError`` unless
+        ``check=False``.  ``detach=True`` returns the id once the container runs.
+        ``remove=True`` removes it afterwards, also when the call is cancelled or times
+        out; a cancelled run kills its container.  ``cmd`` may be one string, split as a
+        shell splits words.  ``progress`` is given each message of a pull.
+        """
+        plan = plan_run(
+            image,
+            cmd,
+            detach=detach,
+            remove=remove,
+            pull=pull,
+            stdin=stdin,
+            check=check,
+            token=os.urandom(8).hex(),
+            create=dict(
+                name=name,
+                hostname=hostname,
+                domainname=domainname,
+                user=user,
+                memory=memory,
+                memory_swap=memory_swap,
+                tty=tty,
+                env=env,
+                workingdir=workingdir,
+                networking=networking,
+                binds=binds,
+                labels=labels,
+                entrypoint=entrypoint,
+                cpu_shares=cpu_shares,
+                cgroup_parent=cgroup_parent,
+                blkio_weight=blkio_weight,
+                cpu_period=cpu_period,
+                network_mode=network_mode,
+                restart_policy=restart_policy,
+                ports=ports,
+                exposed_ports=exposed_ports,
+                stop_signal=stop_signal,
+                host_config=host_config,
+                config=config,
+            ),
+        )
+        return self._docker.run_container(plan, auth, progress, timeout)
+
 
 class Exec(_Area):
     """``docker.exec``."""
@@ -688,6 +856,20 @@ class Images(_Area):
         return self._docker.stream(
             req, self._docker.upload(data), raise_errors=True, timeout=timeout
         )
+
+    def pull_and_wait(
+        self,
+        name: str,
+        tag: str | None = None,
+        platform: str | None = None,
+        auth: Mapping[str, Any] | None = None,
+        *,
+        progress: Callable[[JSONMessage], object] | None = None,
+        timeout: float | None = None,
+    ) -> ImageSummary:
+        """Pull to the end (``progress`` is given each message; an error in the stream
+        raises) and return the image's ``ImageSummary``: its id and digests."""
+        return self._docker.pulled(name, tag, platform, auth, progress, timeout)
 
 
 class Networks(_Area):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .binds import Bind, Mount, MountRO, Vol
-    from .containers import Change, ContainerSummary, Port
+    from .containers import Change, ContainerSummary, Port, RunResult
     from .exec import ExecInspect, ExecResult
     from .images import ImageSummary
     from .sources import FromBody, FromImage, FromSrc, ImageSource, from_image
@@ -33,6 +33,7 @@ _HOMES = {
     "Port": "containers",
     "ContainerSummary": "containers",
     "Change": "containers",
+    "RunResult": "containers",
     "ImageSummary": "images",
     "ExecInspect": "exec",
     "ExecResult": "exec",
@@ -73,6 +74,7 @@ __all__ = [
     "Mount",
     "MountRO",
     "Port",
+    "RunResult",
     "Version",
     "Vol",
     "from_image",

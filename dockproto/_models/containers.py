@@ -62,6 +62,16 @@ class ContainerSummary:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What ``containers.run`` returns (attached): the exit code and each stream's
+    bytes (with a TTY, all output is in ``stdout``)."""
+
+    exit_code: int
+    stdout: bytes
+    stderr: bytes
+
+
 _CHANGE_KINDS = {0: "modified", 1: "added", 2: "deleted"}
 
 
