@@ -99,27 +99,39 @@ def _remove(docker: Docker, cid: str) -> None:
 
 
 def _run_container(docker: Docker, args: Any) -> int:
+    if not args.interactive:  # (``containers.run``: its pull, its clean-up when cut short)
+        result = docker.containers.run(
+            args.image,
+            args.command or None,
+            remove=args.rm,
+            check=False,
+            tty=args.tty,
+            name=args.name,
+            networking=args.network,
+            progress=_Progress().show,
+            output=lambda chunk: _write(chunk.stream, chunk.data),
+        )
+        return result.exit_code
+    # -i: the terminal's stdin is pumped by a daemon thread, which a read blocked on the
+    # terminal must not hold up at the container's exit (``run``'s writer would).
     cid = docker.containers.create(
         args.image,
         args.command or None,
         tty=args.tty,
-        stdin=args.interactive,
-        open_stdin=args.interactive,
-        stdin_once=args.interactive,
+        stdin=True,
+        open_stdin=True,
+        stdin_once=True,
         name=args.name,
         networking=args.network,
     )
     try:
-        with docker.containers.attach(
-            cid, stream=True, stdin=args.interactive, tty=args.tty
-        ) as stream:
+        with docker.containers.attach(cid, stream=True, stdin=True, tty=args.tty) as stream:
             docker.containers.start(cid)
-            if args.interactive:
-                import threading
+            import threading
 
-                threading.Thread(
-                    target=_pump_stdin, args=(stream,), name="dockproto-stdin", daemon=True
-                ).start()
+            threading.Thread(
+                target=_pump_stdin, args=(stream,), name="dockproto-stdin", daemon=True
+            ).start()
             for chunk in stream:
                 _write(chunk.stream, chunk.data)
         code: int = docker.containers.wait(cid)

@@ -391,6 +391,7 @@ class Containers(_Area):
         check: bool = True,
         auth: Mapping[str, Any] | None = None,
         progress: Callable[[JSONMessage], object] | None = None,
+        output: Callable[[StreamChunk], object] | None = None,
         name: str | None = None,
         hostname: str | None = None,
         domainname: str | None = None,
@@ -430,6 +431,7 @@ class Containers(_Area):
         check: bool = True,
         auth: Mapping[str, Any] | None = None,
         progress: Callable[[JSONMessage], object] | None = None,
+        output: Callable[[StreamChunk], object] | None = None,
         name: str | None = None,
         hostname: str | None = None,
         domainname: str | None = None,
@@ -468,6 +470,7 @@ class Containers(_Area):
         check: bool = True,
         auth: Mapping[str, Any] | None = None,
         progress: Callable[[JSONMessage], object] | None = None,
+        output: Callable[[StreamChunk], object] | None = None,
         name: str | None = None,
         hostname: str | None = None,
         domainname: str | None = None,
@@ -501,7 +504,9 @@ class Containers(_Area):
         ``check=False``.  ``detach=True`` returns the id once the container runs.
         ``remove=True`` removes it afterwards, also when the call is cancelled or times
         out; a cancelled run kills its container.  ``cmd`` may be one string, split as a
-        shell splits words.  ``progress`` is given each message of a pull.
+        shell splits words.  ``progress`` is given each message of a pull; ``output``,
+        each chunk of output as it comes (then nothing is collected: the result's
+        stdout and stderr are empty).
         """
         plan = plan_run(
             image,
@@ -539,7 +544,7 @@ class Containers(_Area):
                 config=config,
             ),
         )
-        return await self._docker.run_container(plan, auth, progress, None)
+        return await self._docker.run_container(plan, auth, progress, None, output)
 
 
 class Exec(_Area):

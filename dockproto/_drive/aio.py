@@ -563,16 +563,30 @@ class Docker:
 
         return ExecResult(await self.exit_code(exec_id, timeout), out, err)
 
-    async def communicate(self, stream: DockerStream, stdin: bytes | None) -> tuple[bytes, bytes]:
-        """Write ``stdin`` and half-close it while reading the output to its end."""
+    async def communicate(
+        self,
+        stream: DockerStream,
+        stdin: bytes | None,
+        output: Callable[[StreamChunk], object] | None = None,
+    ) -> tuple[bytes, bytes]:
+        """Write ``stdin`` and half-close it while reading the output to its end: the
+        output collected, or each chunk given to ``output`` as it comes (then ``b""``)."""
+
+        async def read() -> tuple[bytes, bytes]:
+            if output is None:
+                return await stream.collect()
+            async for chunk in stream:
+                output(chunk)
+            return b"", b""
+
         if stdin is None:
-            return await stream.collect()
+            return await read()
         result: list[tuple[bytes, bytes]] = []
         failed: list[bool] = []
 
         async def reader() -> None:
             try:
-                result.append(await stream.collect())
+                result.append(await read())
             except BaseException:
                 # The writer may wait on a full socket (a thread of its own, in the
                 # blocking client, that nothing else would end): closing ends its wait.
@@ -650,6 +664,7 @@ class Docker:
         auth: Mapping[str, Any] | None,
         progress: Callable[[JSONMessage], object] | None,
         timeout: float | None,
+        output: Callable[[StreamChunk], object] | None = None,
     ) -> RunResult | str:
         """``docker run``: pull as ``plan.pull`` says, create, attach before the start (so
         no output is lost), write stdin, read to the end, wait, remove.  A cancelled or
@@ -685,7 +700,7 @@ class Docker:
             stream = await self.hijack(attach, timeout)
             async with stream:
                 await self.request(api.containers.start(cid), timeout=timeout)
-                out, err = await self.communicate(stream, plan.stdin)
+                out, err = await self.communicate(stream, plan.stdin, output)
             code = await self.request(api.containers.wait(cid), timeout=timeout)
         except BaseException:
             async with self._io.shielded(policy.CLEANUP_SECONDS):

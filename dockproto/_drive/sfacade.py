@@ -447,6 +447,7 @@ class Containers(_Area):
         check: bool = True,
         auth: Mapping[str, Any] | None = None,
         progress: Callable[[JSONMessage], object] | None = None,
+        output: Callable[[StreamChunk], object] | None = None,
         name: str | None = None,
         hostname: str | None = None,
         domainname: str | None = None,
@@ -487,6 +488,7 @@ class Containers(_Area):
         check: bool = True,
         auth: Mapping[str, Any] | None = None,
         progress: Callable[[JSONMessage], object] | None = None,
+        output: Callable[[StreamChunk], object] | None = None,
         name: str | None = None,
         hostname: str | None = None,
         domainname: str | None = None,
@@ -526,6 +528,7 @@ class Containers(_Area):
         check: bool = True,
         auth: Mapping[str, Any] | None = None,
         progress: Callable[[JSONMessage], object] | None = None,
+        output: Callable[[StreamChunk], object] | None = None,
         name: str | None = None,
         hostname: str | None = None,
         domainname: str | None = None,
@@ -560,7 +563,9 @@ class Containers(_Area):
         ``check=False``.  ``detach=True`` returns the id once the container runs.
         ``remove=True`` removes it afterwards, also when the call is cancelled or times
         out; a cancelled run kills its container.  ``cmd`` may be one string, split as a
-        shell splits words.  ``progress`` is given each message of a pull.
+        shell splits words.  ``progress`` is given each message of a pull; ``output``,
+        each chunk of output as it comes (then nothing is collected: the result's
+        stdout and stderr are empty).
         """
         plan = plan_run(
             image,
@@ -598,7 +603,7 @@ class Containers(_Area):
                 config=config,
             ),
         )
-        return self._docker.run_container(plan, auth, progress, timeout)
+        return self._docker.run_container(plan, auth, progress, timeout, output)
 
 
 class Exec(_Area):

@@ -558,16 +558,30 @@ class Docker:
 
         return ExecResult(self.exit_code(exec_id, timeout), out, err)
 
-    def communicate(self, stream: DockerStream, stdin: bytes | None) -> tuple[bytes, bytes]:
-        """Write ``stdin`` and half-close it while reading the output to its end."""
+    def communicate(
+        self,
+        stream: DockerStream,
+        stdin: bytes | None,
+        output: Callable[[StreamChunk], object] | None = None,
+    ) -> tuple[bytes, bytes]:
+        """Write ``stdin`` and half-close it while reading the output to its end: the
+        output collected, or each chunk given to ``output`` as it comes (then ``b""``)."""
+
+        def read() -> tuple[bytes, bytes]:
+            if output is None:
+                return stream.collect()
+            for chunk in stream:
+                output(chunk)
+            return b"", b""
+
         if stdin is None:
-            return stream.collect()
+            return read()
         result: list[tuple[bytes, bytes]] = []
         failed: list[bool] = []
 
         def reader() -> None:
             try:
-                result.append(stream.collect())
+                result.append(read())
             except BaseException:
                 # The writer may wait on a full socket (a thread of its own, in the
                 # blocking client, that nothing else would end): closing ends its wait.
@@ -645,6 +659,7 @@ class Docker:
         auth: Mapping[str, Any] | None,
         progress: Callable[[JSONMessage], object] | None,
         timeout: float | None,
+        output: Callable[[StreamChunk], object] | None = None,
     ) -> RunResult | str:
         """``docker run``: pull as ``plan.pull`` says, create, attach before the start (so
         no output is lost), write stdin, read to the end, wait, remove.  A cancelled or
@@ -680,7 +695,7 @@ class Docker:
             stream = self.hijack(attach, timeout)
             with stream:
                 self.request(api.containers.start(cid), timeout=timeout)
-                out, err = self.communicate(stream, plan.stdin)
+                out, err = self.communicate(stream, plan.stdin, output)
             code = self.request(api.containers.wait(cid), timeout=timeout)
         except BaseException:
             with self._io.shielded(policy.CLEANUP_SECONDS):

@@ -27,7 +27,12 @@ BLOCKS = [
 ]
 # What each example prints, as the README's comments say.
 EXPECT = {
-    "dockproto_sync": [r"STDOUT b'hi\\n'", r"STDERR b'oops\\n'", r"exit code 0"],
+    "dockproto_sync": [
+        r"^b'hello\\n'$",
+        r"STDOUT b'hi\\n'",
+        r"STDERR b'oops\\n'",
+        r"exit code 0",
+    ],
     "dockproto_asyncio": [r"\(b'hello\\n', b'done\\n'\)"],
     "dockproto_trio": [r"Version\(api_version=", r"3 b'in' b''"],
 }
@@ -72,7 +77,7 @@ def test_readme_example_runs(engine: str, block: str) -> None:
         _run(cleanup)
     assert done.returncode == 0, done.stderr
     for pattern in EXPECT[_client(block)]:
-        assert re.search(pattern, done.stdout), (pattern, done.stdout)
+        assert re.search(pattern, done.stdout, re.M), (pattern, done.stdout)
 
 
 def _section(title: str) -> str:

@@ -1,0 +1,23 @@
+"""Follow a container's logs until a line appears (trio)."""
+
+import trio
+
+import dockproto_trio
+
+SCRIPT = "for i in 1 2 3 4 5; do echo loading $i; sleep 0.1; done; echo READY; sleep 600"
+
+
+async def main() -> None:
+    async with dockproto_trio.open_docker() as docker:
+        cid = await docker.containers.run("busybox", ["sh", "-c", SCRIPT], detach=True, remove=True)
+        try:
+            async with docker.containers.logs(cid, stdout=True, follow=True) as logs:
+                async for chunk in logs:
+                    if b"READY" in chunk.data:
+                        print("the server is ready")
+                        break
+        finally:
+            await docker.containers.kill(cid)  # (remove=True: the engine then removes it)
+
+
+trio.run(main)
