@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .. import _models, api
 from .._events import JSONMessage, StreamChunk
-from .._run import plan_run
 from .sync import DockerStream, EventStream, Exchange, ExecStream, StreamContext, TarStream
 
 if TYPE_CHECKING:
@@ -567,6 +566,8 @@ class Containers(_Area):
         each chunk of output as it comes (then nothing is collected: the result's
         stdout and stderr are empty).
         """
+        from .._run import plan_run  # (on first use: its reference grammar costs ms)
+
         plan = plan_run(
             image,
             cmd,
