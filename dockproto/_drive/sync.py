@@ -675,7 +675,6 @@ class Docker:
             wait = None if timeout is None else max(timeout, policy.CLEANUP_SECONDS)
             created.append(self.request(plan.create, timeout=wait))
 
-        cid: str | None = None
         try:
             try:
                 self._io.uncancelled(create, policy.CLEANUP_SECONDS)
@@ -712,24 +711,25 @@ class Docker:
 
     def _clean_up_run(self, plan: RunPlan, cid: str | None) -> None:
         """After a failed, cancelled or timed-out run: kill the container, and remove it
-        when the run was to (found by its label when its id never arrived)."""
-        targets = [cid] if cid is not None else []
-        if cid is None and plan.label is not None:
-            label = "=".join(plan.label)
-            found = self.request(
-                api.containers.list(all=True, filters={"label": [label]}),
-                timeout=policy.CLEANUP_SECONDS,
-            )
-            targets = [c.id for c in found]
-        for target in targets:
-            cleanup = api.containers.rm(target, force=True) if plan.remove else None
-            try:
-                if cleanup is None:
-                    self.request(api.containers.kill(target), timeout=policy.CLEANUP_SECONDS)
-                else:
-                    self.request(cleanup, timeout=policy.CLEANUP_SECONDS)
-            except DockerError:
-                pass  # (not running any more, or already removed)
+        when the run was to (found by its label when its id never arrived).  Best
+        effort: the error that stopped the run is the one raised, never this one's."""
+        wait = policy.CLEANUP_SECONDS
+        try:
+            targets = [cid] if cid is not None else []
+            if cid is None and plan.label is not None:
+                labelled = {"label": ["=".join(plan.label)]}
+                found = self.request(api.containers.list(True, filters=labelled), timeout=wait)
+                targets = [c.id for c in found]
+            for target in targets:
+                try:
+                    if plan.remove:
+                        self.request(api.containers.rm(target, force=True), timeout=wait)
+                    else:
+                        self.request(api.containers.kill(target), timeout=wait)
+                except DockerError:
+                    pass  # (not running any more, or already removed)
+        except Exception:
+            pass  # (the daemon went away meanwhile: nothing more to do from here)
 
     # -- lifetime -----------------------------------------------------------------------
 
