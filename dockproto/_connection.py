@@ -323,7 +323,9 @@ class Connection:
         state = self._state
         if state is State.ERROR:
             raise ProtocolError("the connection is in an error state")
-        if state in (State.WAITING, State.SENDING):
+        if state is State.WAITING or state is State.SENDING:
+            if self._starved:  # (the first ask of every cycle, before anything is read)
+                return NEED_DATA
             return self._next_head()
         if state is State.BODY_H11:
             return self._next_h11_body()
