@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _slot_setters, _str_dict, _str_list
 
@@ -59,6 +59,23 @@ class ContainerSummary:
     @classmethod
     def from_json(cls, j: dict[str, Any], *, size: bool = False) -> ContainerSummary:
         c = _new(cls)
+        _set_raw(c, j)
+        created, labels = j.get("Created"), j.get("Labels")
+        if (
+            cls is ContainerSummary
+            and (not created or created.__class__ is int or created.__class__ is float)
+            and (not labels or labels.__class__ is dict)
+        ):
+            # What is left for later cannot fail: these values come out of str(),
+            # float() of a number, the copy of a list or a dict.  What may fail is
+            # made now, in the order it always was.
+            v = j["Id"]
+            _set_id(c, v if v.__class__ is str else str(v))
+            v = j.get("Ports")
+            _set_ports(c, [Port.from_json(p) for p in v] if v else [])
+            _set_size_rw(c, int(j.get("SizeRw") or 0) if size else None)
+            _set_size_root_fs(c, int(j.get("SizeRootFs") or 0) if size else None)
+            return c
         get = j.get
         v = j["Id"]
         _set_id(c, v if v.__class__ is str else str(v))
@@ -77,12 +94,43 @@ class ContainerSummary:
         v = get("State")
         _set_state(c, v if v.__class__ is str else str(v or ""))
         _set_labels(c, _str_dict(get("Labels")))
-        _set_raw(c, j)
         if cls is not ContainerSummary:  # (a subclass gets its own __init__)
             return cls(**{name: getattr(c, name) for name in _SUMMARY_FIELDS})
         return c
 
+    if not TYPE_CHECKING:  # (to a type checker, a summary has its fields and no more)
 
+        def __getattr__(self, name: str) -> Any:
+            """A field left for later by ``from_json``, made on first use.
+
+            A list gives thousands of rows, and most programs read a few fields of a
+            few of them: the names, image, command, status, state, creation time and
+            labels of a row are made from ``raw`` when one of them is first read (a
+            set slot is found before this is asked).
+            """
+            if name not in _DEFERRED:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            _fill(self)
+            return object.__getattribute__(self, name)
+
+
+def _fill(c: ContainerSummary) -> None:
+    """The fields ``from_json`` left for later, from ``raw`` (nothing here can fail)."""
+    get = c.raw.get
+    _set_names(c, _str_list(get("Names")))
+    v = get("Image")
+    _set_image(c, v if v.__class__ is str else str(v or ""))
+    v = get("Command")
+    _set_command(c, v if v.__class__ is str else str(v or ""))
+    _set_created(c, float(get("Created") or 0))
+    v = get("Status")
+    _set_status(c, v if v.__class__ is str else str(v or ""))
+    v = get("State")
+    _set_state(c, v if v.__class__ is str else str(v or ""))
+    _set_labels(c, _str_dict(get("Labels")))
+
+
+_DEFERRED = frozenset({"names", "image", "command", "created", "status", "state", "labels"})
 _SUMMARY_FIELDS = (
     "id",
     "names",

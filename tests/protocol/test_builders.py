@@ -548,3 +548,43 @@ def test_summary_values_have_their_types() -> None:
 
     seen: list[str] = []
     assert type(Sub.from_json(plain)) is Sub and seen == ["x"]
+
+
+def test_summary_fields_made_on_first_read_are_the_same() -> None:
+    """A list's summaries make most fields on first read: the values, equality, repr,
+    pickling and copies are those of a summary made whole; other names still fail."""
+    import copy
+    import pickle
+
+    j = {
+        "Id": "abc",
+        "Names": ["/web"],
+        "Image": "nginx",
+        "Command": "run",
+        "Created": 17,
+        "Status": "Up",
+        "State": "running",
+        "Ports": [{"PrivatePort": 80, "Type": "tcp"}],
+        "Labels": {"k": "v"},
+    }
+    lazy = dockproto.ContainerSummary.from_json(j)
+    whole = dockproto.ContainerSummary(
+        "abc", ["/web"], "nginx", "run", 17.0, "Up", [dockproto.Port(80, 0, "tcp")], None,
+        None, "running", {"k": "v"}, j,
+    )  # fmt: skip
+    assert repr(dockproto.ContainerSummary.from_json(j)) == repr(whole)
+    assert dockproto.ContainerSummary.from_json(j) == whole
+    assert pickle.loads(pickle.dumps(dockproto.ContainerSummary.from_json(j))) == whole
+    assert copy.copy(dockproto.ContainerSummary.from_json(j)) == whole
+    assert dataclasses.asdict(dockproto.ContainerSummary.from_json(j)) == dataclasses.asdict(whole)
+    assert lazy.labels == {"k": "v"} and type(lazy.created) is float and lazy.names == ["/web"]
+    assert not hasattr(lazy, "nothing")
+    with pytest.raises(AttributeError, match="nothing"):
+        lazy.nothing  # type: ignore[attr-defined]  # noqa: B018
+    # What may fail still fails at once, as the answer is read:
+    with pytest.raises(ValueError):
+        dockproto.ContainerSummary.from_json({**j, "Created": "soon"})
+    with pytest.raises(AttributeError):
+        dockproto.ContainerSummary.from_json({**j, "Labels": ["k"]})
+    with pytest.raises(KeyError):
+        dockproto.ContainerSummary.from_json({"Names": []})
