@@ -41,7 +41,9 @@ _set_priv, _set_pub, _set_typ, _set_ip = _slot_setters(Port, "priv", "pub", "typ
 
 @dataclass(frozen=True, slots=True)
 class ContainerSummary:
-    """One row of ``GET /containers/json``."""
+    """One row of ``GET /containers/json``.
+
+    Its fields are read from ``raw`` (most on first use): treat ``raw`` as read-only."""
 
     id: str
     names: list[str]
@@ -63,6 +65,7 @@ class ContainerSummary:
         created, labels = j.get("Created"), j.get("Labels")
         if (
             cls is ContainerSummary
+            and not size
             and (not created or created.__class__ is int or created.__class__ is float)
             and (not labels or labels.__class__ is dict)
         ):
@@ -72,9 +75,8 @@ class ContainerSummary:
             v = j["Id"]
             _set_id(c, v if v.__class__ is str else str(v))
             v = j.get("Ports")
-            _set_ports(c, [Port.from_json(p) for p in v] if v else [])
-            _set_size_rw(c, int(j.get("SizeRw") or 0) if size else None)
-            _set_size_root_fs(c, int(j.get("SizeRootFs") or 0) if size else None)
+            if v:  # (else left for later: no ports)
+                _set_ports(c, [Port.from_json(p) for p in v])
             return c
         get = j.get
         v = j["Id"]
@@ -104,9 +106,9 @@ class ContainerSummary:
             """A field left for later by ``from_json``, made on first use.
 
             A list gives thousands of rows, and most programs read a few fields of a
-            few of them: the names, image, command, status, state, creation time and
-            labels of a row are made from ``raw`` when one of them is first read (a
-            set slot is found before this is asked).
+            few of them: all but the id (and the ports, when there are some) are made
+            from ``raw`` when one of them is first read (a set slot is found before
+            this is asked).
             """
             if name not in _DEFERRED:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -117,6 +119,10 @@ class ContainerSummary:
 def _fill(c: ContainerSummary) -> None:
     """The fields ``from_json`` left for later, from ``raw`` (nothing here can fail)."""
     get = c.raw.get
+    if not get("Ports"):  # (a summary's ports, when it has some, are made at once)
+        _set_ports(c, [])
+    _set_size_rw(c, None)  # (a summary with sizes is made whole at once)
+    _set_size_root_fs(c, None)
     _set_names(c, _str_list(get("Names")))
     v = get("Image")
     _set_image(c, v if v.__class__ is str else str(v or ""))
@@ -130,7 +136,6 @@ def _fill(c: ContainerSummary) -> None:
     _set_labels(c, _str_dict(get("Labels")))
 
 
-_DEFERRED = frozenset({"names", "image", "command", "created", "status", "state", "labels"})
 _SUMMARY_FIELDS = (
     "id",
     "names",
@@ -159,6 +164,7 @@ _SUMMARY_FIELDS = (
     _set_labels,
     _set_raw,
 ) = _slot_setters(ContainerSummary, *_SUMMARY_FIELDS)
+_DEFERRED = frozenset(_SUMMARY_FIELDS) - {"id", "raw"}
 
 
 _CHANGE_KINDS = {0: "modified", 1: "added", 2: "deleted"}

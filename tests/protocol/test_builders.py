@@ -578,6 +578,8 @@ def test_summary_fields_made_on_first_read_are_the_same() -> None:
     assert copy.copy(dockproto.ContainerSummary.from_json(j)) == whole
     assert dataclasses.asdict(dockproto.ContainerSummary.from_json(j)) == dataclasses.asdict(whole)
     assert lazy.labels == {"k": "v"} and type(lazy.created) is float and lazy.names == ["/web"]
+    bare = dockproto.ContainerSummary.from_json({"Id": "x"})
+    assert (bare.size_rw, bare.ports, bare.size_root_fs, bare.names) == (None, [], None, [])
     assert not hasattr(lazy, "nothing")
     with pytest.raises(AttributeError, match="nothing"):
         lazy.nothing  # type: ignore[attr-defined]  # noqa: B018
