@@ -61,6 +61,15 @@ MAX_JSON_BODY = 64 << 20
 # without checking them again): most requests of a client carry the same few headers.
 _CHECKED_HEADERS: dict[tuple[tuple[str, str], ...], Any] = {}
 _MAX_CHECKED_HEADERS = 256
+# Whole request heads h11 has already checked, as its own (immutable) events: a client
+# asks the same few things again and again (an inspect, a list, a ping), and h11's
+# checks of a new event's method and target cost as much as writing it.  Only heads
+# with no headers of the request's own are kept (never a credential, nor a build's
+# arguments, which go with a streamed body).
+_CHECKED_REQUESTS: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], h11.Request] = {}
+_MAX_CHECKED_REQUESTS = 256
+# h11 takes this event as it is each time (it has no fields to vary).
+_H11_END = h11.EndOfMessage()
 
 
 def _headers(headers: tuple[tuple[str, str], ...], method: str, target: bytes) -> Any:
@@ -72,6 +81,23 @@ def _headers(headers: tuple[tuple[str, str], ...], method: str, target: bytes) -
             _CHECKED_HEADERS.clear()
         _CHECKED_HEADERS[headers] = checked
     return checked
+
+
+def _h11_request(
+    method: str, target: bytes, headers: tuple[tuple[str, str], ...], keep: bool
+) -> h11.Request:
+    """The h11 event of a request head (a ``LocalProtocolError`` if it is bad); ``keep``:
+    it may be remembered for the next identical head."""
+    if not keep:
+        return h11.Request(method=method, target=target, headers=_headers(headers, method, target))
+    key = (method, target, headers)
+    event = _CHECKED_REQUESTS.get(key)
+    if event is None:
+        event = h11.Request(method=method, target=target, headers=_headers(headers, method, target))
+        if len(_CHECKED_REQUESTS) >= _MAX_CHECKED_REQUESTS:
+            _CHECKED_REQUESTS.clear()
+        _CHECKED_REQUESTS[key] = event
+    return event
 
 
 def _lower_headers(headers: Any) -> tuple[tuple[bytes, bytes], ...]:
@@ -91,7 +117,7 @@ class State(enum.Enum):
     ERROR = "error"
 
 
-def _error_message(body: bytes, status_code: int) -> str:
+def _error_message(body: bytes | bytearray, status_code: int) -> str:
     text = body.decode("utf-8", "replace").strip()
     if text.startswith("{"):
         try:
@@ -120,7 +146,14 @@ class Connection:
         self._request: Request[Any] | None = None
         self._pending: collections.deque[Event] = collections.deque()
         self._decoder: BodyDecoder | None = None
-        self._body = bytearray()
+        # A whole body as h11 hands it out: joined once at its end (a small answer comes
+        # as one piece, which is then decoded as it is, uncopied).
+        self._body: list[bytes | bytearray] = []
+        self._body_size = 0
+        # True when h11 last answered NEED_DATA and has been given nothing since: asking
+        # again (right after a request is sent, before any read) would only re-run its
+        # reader on the same bytes.
+        self._starved = False
         self._response: Response | None = None
         self._eof = False
         self._reusable = True
@@ -131,6 +164,19 @@ class Connection:
             Content.BYTES,
             None,
             False,
+        )
+
+    @property
+    def host(self) -> str:
+        """The ``Host`` header of the requests."""
+        return self._base_headers[0][1]
+
+    @host.setter
+    def host(self, host: str) -> None:
+        # The headers every request starts with, made once and not per request.
+        self._base_headers: tuple[tuple[str, str], ...] = (
+            ("Host", host),
+            ("User-Agent", USER_AGENT),
         )
 
     # -- state ------------------------------------------------------------------
@@ -185,32 +231,30 @@ class Connection:
                 version it needs; or h11 refuses it.  Nothing is sent, the connection
                 stays idle.
         """
-        self._check(State.IDLE)
+        if self._state is not State.IDLE:
+            self._check(State.IDLE)
         if request.min_api and self.api_version:
             check_min_api(request.min_api, self.api_version)
-        headers = (("Host", self.host), ("User-Agent", USER_AGENT), *request.headers)
+        headers = self._base_headers
+        if request.headers:
+            headers += request.headers
         if request.expect is Expect.HIJACK:
             headers += (("Connection", "Upgrade"), ("Upgrade", "tcp"))
         if request.streamed_body:
             headers += (("Transfer-Encoding", "chunked"),)
-        elif request.method in ("POST", "PUT") or request.body is not None:
+        elif request.body is not None or request.method in ("POST", "PUT"):
             headers += (("Content-Length", str(len(request.body or b""))),)
         try:
             target = request.target(self.api_version).encode("ascii")
-            out = self._h11.send(
-                h11.Request(
-                    method=request.method,
-                    target=target,
-                    headers=_headers(headers, request.method, target),
-                )
-            )
+            keep = not request.headers and not request.streamed_body
+            out = self._h11.send(_h11_request(request.method, target, headers, keep))
             self._request = request
             if request.streamed_body:
                 self._state = State.SENDING
             else:
                 if request.body:
                     out += self._h11.send(h11.Data(data=request.body))
-                out += self._h11.send(h11.EndOfMessage())
+                out += self._h11.send(_H11_END)
                 self._state = State.WAITING
         except h11.LocalProtocolError as exc:
             raise ValueError(f"cannot send this request: {exc}") from exc
@@ -229,7 +273,7 @@ class Connection:
     def end_body(self) -> bytes:
         """The bytes that end a streamed request body."""
         self._check(State.SENDING)
-        out = self._h11.send(h11.EndOfMessage())
+        out = self._h11.send(_H11_END)
         assert out is not None
         self._state = State.WAITING
         return out
@@ -256,6 +300,7 @@ class Connection:
             if data and self._error is None:
                 self._feed(self._decoder, data)
             return
+        self._starved = False
         self._h11.receive_data(data if type(data) is bytes else bytes(data))
 
     def _feed(self, decoder: BodyDecoder, data: bytes | bytearray | memoryview) -> None:
@@ -278,7 +323,9 @@ class Connection:
         state = self._state
         if state is State.ERROR:
             raise ProtocolError("the connection is in an error state")
-        if state in (State.WAITING, State.SENDING):
+        if state is State.WAITING or state is State.SENDING:
+            if self._starved:  # (the first ask of every cycle, before anything is read)
+                return NEED_DATA
             return self._next_head()
         if state is State.BODY_H11:
             return self._next_h11_body()
@@ -305,8 +352,13 @@ class Connection:
         return events
 
     def _h11_event(self) -> Any:
+        if self._starved:
+            return h11.NEED_DATA
         try:
-            return self._h11.next_event()
+            event = self._h11.next_event()
+            if event is h11.NEED_DATA:
+                self._starved = True
+            return event
         except h11.RemoteProtocolError as exc:
             if self._eof and self._state in (State.WAITING, State.SENDING):
                 held, _ = self._h11.trailing_data
@@ -345,6 +397,7 @@ class Connection:
         if resp.status_code >= 400 or req.expect not in (Expect.STREAM, Expect.HIJACK):
             self._state = State.BODY_H11
             self._body.clear()
+            self._body_size = 0
             return resp
         # A streamed body: leave h11 here and hand the bytes it holds to the decoder.
         content = req.content if req.content is not None else Content.BYTES
@@ -456,9 +509,10 @@ class Connection:
                     raise self._fail(ProtocolError("the response body was cut off"))
                 return NEED_DATA
             if isinstance(event, h11.Data):
-                self._body += event.data
+                self._body.append(event.data)
+                self._body_size += len(event.data)
                 limit = MAX_ERROR_BODY if resp.status_code >= 400 else MAX_JSON_BODY
-                if len(self._body) > limit:
+                if self._body_size > limit:
                     raise self._fail(ProtocolError(f"response body over {limit} bytes"))
                 continue
             if isinstance(event, h11.EndOfMessage):
@@ -466,13 +520,16 @@ class Connection:
                 if self._h11.their_state is not h11.DONE:
                     self._reusable = False
                 self._pending.append(EndOfMessage())
-                return self._whole_body_event(req, resp, bytes(self._body))
+                pieces = self._body
+                body = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+                pieces.clear()
+                return self._whole_body_event(req, resp, body)
             if isinstance(event, h11.ConnectionClosed):  # pragma: no cover - h11 gives EOM first
                 raise self._fail(ProtocolError("the response body was cut off"))
             raise self._fail(ProtocolError(f"unexpected {type(event).__name__}"))
 
     def _whole_body_event(
-        self, req: Request[Any], resp: Response, body: bytes
+        self, req: Request[Any], resp: Response, body: bytes | bytearray
     ) -> Result[Any] | ErrorResponse:
         code = resp.status_code
         if code >= 400:
@@ -480,7 +537,8 @@ class Connection:
         if req.expect is Expect.TEXT:
             return Result(body.decode("utf-8", "replace"))
         value: Any = None
-        if req.expect is Expect.JSON and code != 304 and body.strip():
+        # (``isspace`` and not ``strip``: a list's megabytes are not copied to test them)
+        if req.expect is Expect.JSON and code != 304 and body and not body.isspace():
             try:
                 value = json.loads(body)
             except (ValueError, RecursionError) as exc:
@@ -504,16 +562,21 @@ class Connection:
             self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
             if self._leftover:
                 self._h11.receive_data(self._leftover)
+            self._starved = not self._leftover
         else:
             try:
                 self._h11.start_next_cycle()
             except h11.LocalProtocolError as exc:
                 raise RuntimeError(f"this connection cannot be reused: {exc}") from None
+            # (h11 may hold bytes of the next answer already: then it is asked)
+            held, closed = self._h11.trailing_data
+            self._starved = not held and not closed
         self._decoder = None
         self._leftover = b""
         self._request = None
         self._response = None
         self._body.clear()
+        self._body_size = 0
         self._state = State.IDLE
 
 

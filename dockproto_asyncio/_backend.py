@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
 from dockproto._policy import UPLOAD_PIECE
-from dockproto_sync._hosts import DebugLog, environ, readable_now, tls_context
+from dockproto_sync._hosts import DebugLog, IdleCheck, environ, tls_context
 
 # Reads that found data in a row before the loop gets a turn.
 QUICK_READS = 8
@@ -45,6 +45,7 @@ class SocketChannel:
         self._quick = 0
         self._waits = 0  # reads and sends under way
         self._closing = False
+        self._idle_check: IdleCheck | None = None
 
     def _done(self) -> None:
         self._waits -= 1
@@ -102,7 +103,9 @@ class SocketChannel:
             pass  # (not connected: the wait has ended already, or ends of itself)
 
     def stale(self) -> bool:
-        return readable_now(self.sock.fileno())
+        if self._idle_check is None:  # (the socket's, for as long as it lives)
+            self._idle_check = IdleCheck(self.sock.fileno())
+        return self._idle_check()
 
 
 class StreamChannel:

@@ -25,7 +25,7 @@ from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.sync import Docker
 from dockproto._policy import UPLOAD_PIECE
 
-from ._hosts import DebugLog, environ, readable_now, tls_context
+from ._hosts import DebugLog, IdleCheck, environ, tls_context
 
 if TYPE_CHECKING:  # (imported where used: ssl for TLS only, threading for a second thread)
     import ssl
@@ -41,6 +41,7 @@ class Channel:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._timeout: float | None = _UNSET
+        self._idle_check: IdleCheck | None = None
 
     def _wait(self, timeout: float | None) -> None:
         if timeout != self._timeout:
@@ -75,7 +76,9 @@ class Channel:
 
     def stale(self) -> bool:
         """Readable while idle: end of file, or bytes nobody asked for."""
-        return readable_now(self.sock.fileno())
+        if self._idle_check is None:  # (the socket's, for as long as it lives)
+            self._idle_check = IdleCheck(self.sock.fileno())
+        return self._idle_check()
 
 
 class _Limiter:

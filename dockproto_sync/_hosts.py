@@ -101,3 +101,15 @@ def readable_now(fd: int) -> bool:
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     return bool(poller.poll(0))
+
+
+class IdleCheck:
+    """``readable_now`` of one connection, asked before each reuse: its poll object is
+    made and registered once, so that each check is the one ``poll`` call."""
+
+    def __init__(self, fd: int) -> None:
+        self._poller = select.poll()
+        self._poller.register(fd, select.POLLIN)
+
+    def __call__(self) -> bool:
+        return bool(self._poller.poll(0))

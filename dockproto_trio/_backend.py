@@ -25,7 +25,7 @@ import trio
 from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
 from dockproto._policy import UPLOAD_PIECE
-from dockproto_sync._hosts import DebugLog, environ, readable_now, tls_context
+from dockproto_sync._hosts import DebugLog, IdleCheck, environ, tls_context
 
 if sys.version_info < (3, 11):  # pragma: no cover - 3.10
     from exceptiongroup import BaseExceptionGroup
@@ -45,6 +45,7 @@ class Channel:
         self.can_receive_into = not isinstance(stream, trio.SSLStream)
         self._plain: socket.socket | None = None  # made on the first recv_into
         self._quick = 0
+        self._idle_check: IdleCheck | None = None
 
     async def send_all(self, data: bytes, timeout: float | None) -> None:
         await self.stream.send_all(data)
@@ -83,7 +84,9 @@ class Channel:
 
     def stale(self) -> bool:
         """Readable while idle: end of file, or bytes nobody asked for."""
-        return readable_now(self.tcp.socket.fileno())
+        if self._idle_check is None:  # (the socket's, for as long as it lives)
+            self._idle_check = IdleCheck(self.tcp.socket.fileno())
+        return self._idle_check()
 
 
 class _Limiter:

@@ -13,6 +13,7 @@ version``) builds only the models it reads.  Every name is also given here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,8 +25,33 @@ if TYPE_CHECKING:
     from .system import Version
 
 
+_ONLY_STR = frozenset({str})
+
+
 def _str_list(v: Any) -> list[str]:
-    return [str(x) for x in v] if isinstance(v, list) else []
+    if not isinstance(v, list):
+        return []
+    if _ONLY_STR.issuperset(map(type, v)):  # (what JSON gives: a copy is enough)
+        return v[:]
+    return [str(x) for x in v]
+
+
+def _str_dict(v: Any) -> dict[str, str]:
+    """``{str(k): str(v)}`` of a mapping (labels, options), None or empty giving ``{}``."""
+    if not v:
+        return {}
+    values = v.values()  # (first: what is not a mapping fails here, as it always did)
+    if _ONLY_STR.issuperset(map(type, v)) and _ONLY_STR.issuperset(map(type, values)):
+        return dict(v)  # (what JSON gives: a copy is enough)
+    return {str(k): str(x) for k, x in v.items()}
+
+
+def _slot_setters(cls: type, *names: str) -> tuple[Callable[[Any, Any], None], ...]:
+    """The setters of ``cls``'s slots ``names``, to build a model the daemon sends by the
+    thousand (a list's rows) without its ``__init__``: a frozen dataclass's sets each
+    field through ``object.__setattr__``; the slot's own setter is one direct call, and
+    gives the same object."""
+    return tuple(cls.__dict__[name].__set__ for name in names)
 
 
 _HOMES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -514,3 +515,78 @@ def test_models_tolerate_what_engines_leave_out() -> None:
     assert e.exit_code is None and e.running
     p = dockproto.Port.from_json({"PrivatePort": 80, "Type": "udp"})
     assert (p.priv, p.pub, p.typ) == (80, 0, "udp")
+
+
+def test_summary_values_have_their_types() -> None:
+    """A summary built slot by slot converts what is not yet of its type, copies what is,
+    compares and prints as a dataclass, and a subclass still goes through its __init__."""
+    j = {
+        "Id": 5,
+        "Names": ["/a", 3],
+        "Image": None,
+        "Created": "12",
+        "Ports": [{"PrivatePort": "80", "Type": "", "IP": 0}, {"PublicPort": 8080}],
+        "Labels": {"a": 1, "b": "c"},
+    }
+    c = dockproto.ContainerSummary.from_json(j)
+    assert (c.id, c.names, c.image, c.created) == ("5", ["/a", "3"], "", 12.0)
+    assert c.ports == [dockproto.Port(80, 0, "tcp", ""), dockproto.Port(0, 8080, "tcp", "")]
+    assert c.labels == {"a": "1", "b": "c"} and c.raw is j
+    plain = {"Id": "x", "Names": ["/n"], "Labels": {"k": "v"}}
+    s = dockproto.ContainerSummary.from_json(plain)
+    assert s.labels == {"k": "v"} and s.labels is not plain["Labels"]
+    assert s.names == ["/n"] and s.names is not plain["Names"]
+    assert s == dockproto.ContainerSummary.from_json({**plain, "Extra": 1})  # (raw not compared)
+    assert repr(s).startswith("ContainerSummary(id='x', names=['/n'], image=''")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.id = "y"  # type: ignore[misc]
+
+    class Sub(dockproto.ContainerSummary):
+        def __init__(self, **kw: Any) -> None:
+            super().__init__(**kw)
+            seen.append(kw["id"])
+
+    seen: list[str] = []
+    assert type(Sub.from_json(plain)) is Sub and seen == ["x"]
+
+
+def test_summary_fields_made_on_first_read_are_the_same() -> None:
+    """A list's summaries make most fields on first read: the values, equality, repr,
+    pickling and copies are those of a summary made whole; other names still fail."""
+    import copy
+    import pickle
+
+    j = {
+        "Id": "abc",
+        "Names": ["/web"],
+        "Image": "nginx",
+        "Command": "run",
+        "Created": 17,
+        "Status": "Up",
+        "State": "running",
+        "Ports": [{"PrivatePort": 80, "Type": "tcp"}],
+        "Labels": {"k": "v"},
+    }
+    lazy = dockproto.ContainerSummary.from_json(j)
+    whole = dockproto.ContainerSummary(
+        "abc", ["/web"], "nginx", "run", 17.0, "Up", [dockproto.Port(80, 0, "tcp")], None,
+        None, "running", {"k": "v"}, j,
+    )  # fmt: skip
+    assert repr(dockproto.ContainerSummary.from_json(j)) == repr(whole)
+    assert dockproto.ContainerSummary.from_json(j) == whole
+    assert pickle.loads(pickle.dumps(dockproto.ContainerSummary.from_json(j))) == whole
+    assert copy.copy(dockproto.ContainerSummary.from_json(j)) == whole
+    assert dataclasses.asdict(dockproto.ContainerSummary.from_json(j)) == dataclasses.asdict(whole)
+    assert lazy.labels == {"k": "v"} and type(lazy.created) is float and lazy.names == ["/web"]
+    bare = dockproto.ContainerSummary.from_json({"Id": "x"})
+    assert (bare.size_rw, bare.ports, bare.size_root_fs, bare.names) == (None, [], None, [])
+    assert not hasattr(lazy, "nothing")
+    with pytest.raises(AttributeError, match="nothing"):
+        lazy.nothing  # type: ignore[attr-defined]  # noqa: B018
+    # What may fail still fails at once, as the answer is read:
+    with pytest.raises(ValueError):
+        dockproto.ContainerSummary.from_json({**j, "Created": "soon"})
+    with pytest.raises(AttributeError):
+        dockproto.ContainerSummary.from_json({**j, "Labels": ["k"]})
+    with pytest.raises(KeyError):
+        dockproto.ContainerSummary.from_json({"Names": []})
