@@ -126,9 +126,9 @@ class Channel:
 
 
 def client(answer: bytes) -> Any:
+    from dockproto._drive.hosts import tls_context
     from dockproto._drive.sync import Docker
     from dockproto_sync._backend import Backend
-    from dockproto_sync._hosts import tls_context
 
     backend = Backend(*tls_context("unix:///nowhere.sock", None))
     backend.connect = lambda timeout: Channel(answer)  # type: ignore[method-assign]

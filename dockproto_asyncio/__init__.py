@@ -9,7 +9,7 @@ asyncio I/O (``_backend.py``).
 
 from dockproto import CredentialError, DockerConnectionError, UnsafeArchiveError
 from dockproto._drive.aio import Docker, DockerStream, EventStream, ExecStream, TarStream
-from dockproto_sync._hosts import resolve
+from dockproto._drive.hosts import resolve
 
 from ._backend import Backend, open_docker
 

@@ -21,8 +21,8 @@ from contextlib import asynccontextmanager
 
 from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
+from dockproto._drive.hosts import DebugLog, IdleCheck, environ, tls_context
 from dockproto._policy import UPLOAD_PIECE
-from dockproto_sync._hosts import DebugLog, IdleCheck, environ, tls_context
 
 # Reads that found data in a row before the loop gets a turn.
 QUICK_READS = 8

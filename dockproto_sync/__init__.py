@@ -8,10 +8,10 @@ this package is its blocking I/O.
 """
 
 from dockproto import CredentialError, DockerConnectionError, UnsafeArchiveError
+from dockproto._drive.hosts import resolve
 from dockproto._drive.sync import Docker, DockerStream, EventStream, ExecStream, TarStream
 
 from ._backend import Backend, open_docker
-from ._hosts import resolve
 
 __all__ = [
     "Backend",

@@ -22,10 +22,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from dockproto import DockerConnectionError, HostSpec
+from dockproto._drive.hosts import DebugLog, IdleCheck, environ, tls_context
 from dockproto._drive.sync import Docker
 from dockproto._policy import UPLOAD_PIECE
-
-from ._hosts import DebugLog, IdleCheck, environ, tls_context
 
 if TYPE_CHECKING:  # (imported where used: ssl for TLS only, threading for a second thread)
     import ssl

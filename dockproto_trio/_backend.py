@@ -24,8 +24,8 @@ import trio
 
 from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
+from dockproto._drive.hosts import DebugLog, IdleCheck, environ, tls_context
 from dockproto._policy import UPLOAD_PIECE
-from dockproto_sync._hosts import DebugLog, IdleCheck, environ, tls_context
 
 if sys.version_info < (3, 11):  # pragma: no cover - 3.10
     from exceptiongroup import BaseExceptionGroup

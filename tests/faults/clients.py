@@ -30,7 +30,7 @@ import trio.testing
 import dockproto_asyncio
 import dockproto_sync
 import dockproto_trio
-from dockproto_sync._hosts import tls_context
+from dockproto._drive.hosts import tls_context
 
 from .wire import open_fds
 

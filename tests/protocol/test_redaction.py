@@ -162,7 +162,7 @@ def test_clients_load_no_logging() -> None:
     program that never does pays nothing (``logging`` brings ``threading``)."""
     code = (
         "import sys, dockproto_sync, dockproto_sync._backend as b;"
-        "from dockproto_sync._hosts import DebugLog;"
+        "from dockproto._drive.hosts import DebugLog;"
         "assert DebugLog('dockproto.sync')() is None;"
         "print('logging' in sys.modules)"
     )

@@ -15,7 +15,7 @@ import pytest
 
 import dockproto
 import dockproto_trio
-from dockproto_sync._hosts import tls_context_from_env
+from dockproto._drive.hosts import tls_context_from_env
 
 from .tlsdaemon import make_certs
 

@@ -16,7 +16,7 @@ import pytest
 
 import dockproto
 import dockproto_trio
-from dockproto_sync._hosts import tls_context_from_env
+from dockproto._drive.hosts import tls_context_from_env
 
 from ..fakedaemon import Seen, json_answer
 from ..faults.wire import open_fds

@@ -15,7 +15,7 @@ import pytest
 import trio
 
 import dockproto
-from dockproto_sync._hosts import tls_context_from_env
+from dockproto._drive.hosts import tls_context_from_env
 
 from ..fakedaemon import Seen, json_answer
 from ..faults.clients import KINDS, Client, in_trio_thread, no_leak, warm_up

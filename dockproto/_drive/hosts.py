@@ -1,7 +1,8 @@
 """What every client reads from the process before it connects: the environment, and
 a stdlib TLS context for a ``tcp://`` host with TLS; and whether an idle connection was
-closed (or written to) by the daemon.  (Shared by the three clients: the
-decisions are ``dockproto.resolve_host``'s, this is only their I/O.)"""
+closed (or written to) by the daemon; the client's logger.  (Shared by the three
+clients, beside the driver they share: the decisions are ``dockproto.resolve_host``'s,
+this is only their I/O.  Not loaded by ``import dockproto``.)"""
 
 from __future__ import annotations
 
