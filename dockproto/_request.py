@@ -19,7 +19,7 @@ import enum
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import GenericAlias
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -104,12 +104,10 @@ class Request(Generic[T_co]):
     def redacted_target(self, api_version: str | None) -> str:
         """``target`` with secrets shown as ``<redacted>`` (the values of build args): what
         a log line or a message may show."""
-        prefix = f"/v{api_version}" if api_version and self.versioned else ""
         if not self.query:
-            return f"{prefix}{self.path}"
-        return f"{prefix}{self.path}?{urlencode(redact_query(self.query))}".replace(
-            _QUOTED_REDACTED, REDACTED
-        )
+            return self.target(api_version)
+        redacted = replace(self, query=redact_query(self.query))  # (a log line's, only)
+        return redacted.target(api_version).replace(_QUOTED_REDACTED, REDACTED)
 
     def __repr__(self) -> str:
         """Method, path, query and headers with their secrets redacted; the body only as

@@ -637,8 +637,7 @@ class Docker:
 
         ref = parse_reference(name)  # (before anything is sent)
         if tag is None:
-            tag = ref.digest or ref.tag or "latest"
-            name = ref.repository
+            tag, name = ref.pull_tag, ref.repository
         self.pull_image(name, tag, platform, auth, progress, timeout)
         wanted = f"{name}@{tag}" if ":" in tag and "@" not in name else f"{name}:{tag}"
         found = self.request(
