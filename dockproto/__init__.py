@@ -16,6 +16,7 @@ from ._connection import Connection, State
 from ._content import Content
 from ._errors import (
     BadParameter,
+    BuildError,
     Conflict,
     ContainerError,
     CredentialError,
@@ -121,6 +122,7 @@ __all__ = [
     "NEED_DATA",
     "BadParameter",
     "Bind",
+    "BuildError",
     "Change",
     "Conflict",
     "Connection",
