@@ -10,7 +10,8 @@ travel, unchanged: in the request's header or body, or in what a container saw.
 
 The paths: pull, push (an error in the stream, and an error head), ``/auth``, a
 credential helper (that answers, that fails printing the secret, that answers garbage
-holding it), exec with a secret env, and a container created with one.
+holding it), exec with a secret env, a container created with one, and a build with a
+secret build arg (one that passes, one that fails after it).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from dockproto import RegistryAuth, api
 from ...leaks import SECRET, captured_log, everything_said, leaks
 from ..harness import IMAGE
 from .support import Containers, Docker, Loop
+from .test_build import built
 
 UNREACHABLE = "127.0.0.1:9"  # (the discard port: nothing listens there)
 
@@ -235,3 +237,35 @@ async def test_create_env(docker: Docker, loop: Loop, containers: Containers) ->
     assert request.body is not None and json.loads(request.body)["Env"] == [f"TOKEN={SECRET}"]
     text = everything_said(refused, request)
     assert_clean(text, log + refused_log, "POST /v1.", "/containers/create")
+
+
+async def test_build_args(docker: Docker, loop: Loop, tmp_path: Any) -> None:
+    """A build with a secret build arg: its RUN sees the value unchanged (the build
+    passes only when it matches); a build that then fails raises a BuildError.  The
+    requests, the progress, the error, its log and the DEBUG log never show it."""
+    args = {"TOKEN": SECRET, "EXPECT": SECRET}
+    check = f'RUN test "$TOKEN" = "$EXPECT" && test ${{#TOKEN}} = {len(SECRET)}\n'
+    head = f"FROM {IMAGE}\nARG TOKEN\nARG EXPECT\n" + check
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "Dockerfile").write_text(head + f"LABEL leak={uuid.uuid4().hex}\n")
+    (tmp_path / "fails").mkdir()
+    (tmp_path / "fails" / "Dockerfile").write_text(head + "RUN echo failing now && exit 7\n")
+    items: list[Any] = []
+    async with built(docker, loop) as made:
+
+        async def build(context: str) -> None:
+            stream = docker.images.build(context, buildargs=args, forcerm=True)
+            try:
+                async for item in stream:
+                    items.append(item)
+            finally:
+                made.saw(stream.log, stream.image_id)
+
+        error, log = await said(loop, lambda: build(str(tmp_path / "ok")))
+        assert error is None, error
+        failed, fail_log = await said(loop, lambda: build(str(tmp_path / "fails")))
+    assert isinstance(failed, dockproto.BuildError) and "failing now" in failed.log, failed
+    request = api.images.build(buildargs=args, forcerm=True)
+    assert json.loads(dict(request.query)["buildargs"]) == args  # sent unchanged
+    text = everything_said(failed, request, *items)
+    assert_clean(text, log + fail_log, "POST /v1.", "&buildargs=%7B%22TOKEN%22%3A%22<redacted>")
