@@ -2,7 +2,8 @@
 
 dockproto version | ps [-a] | images | run [--rm] [-i] [-t] IMAGE CMD... |
           logs [-f] ID | exec ID CMD... | export ID [-o FILE] | import FILE [REPO[:TAG]] |
-          load FILE | pull NAME[:TAG] | events [--since T] [--until T]
+          load FILE | pull NAME[:TAG] | events [--since T] [--until T] |
+          build [-t TAG] [-f FILE] [--build-arg K=V] [--target T] PATH
 
 No event loop: one thread, and a second one only to pump stdin for ``run -i``.  Start-up
 time matters for a command run once per call, so this imports what a command uses when
@@ -141,6 +142,49 @@ def _run_container(docker: Docker, args: Any) -> int:
             _remove(docker, cid)
 
 
+def _build(docker: Docker, args: Any) -> int:
+    """``docker build``: the ``stream`` lines as they come on stdout, pulls' progress on
+    stderr; a failing step prints the daemon's message and exits 1."""
+    buildargs: dict[str, str | None] = {}
+    for item in args.build_arg or ():
+        key, eq, value = item.partition("=")
+        # (a name alone takes its value from the environment, as the CLI has it; unset,
+        # the Dockerfile's default)
+        buildargs[key] = value if eq else os.environ.get(key)
+    # -f is relative to the working directory, as the CLI reads it.
+    dockerfile = os.path.abspath(args.file) if args.file else None
+    try:
+        stream = docker.images.build(
+            args.path,
+            dockerfile,
+            args.tag,
+            buildargs=buildargs or None,
+            target=args.target,
+            nocache=args.no_cache,
+            pull=args.pull,
+            quiet=args.quiet,
+        )
+    except ValueError as exc:
+        print(f"dockproto: {exc}", file=sys.stderr)
+        return 1
+    bar = _Progress()
+    try:
+        with stream:
+            for msg in stream:
+                text = msg.value.get("stream") if isinstance(msg.value, dict) else None
+                if isinstance(text, str):
+                    sys.stdout.write(text)
+                    sys.stdout.flush()
+                else:
+                    bar.show(msg)
+    except dockproto.BuildError as exc:
+        bar.done()
+        print(f"dockproto: {exc.message.rstrip()}", file=sys.stderr)
+        return 1
+    bar.done()
+    return 0
+
+
 def _run(docker: Docker, args: Any) -> int:
     if args.cmd == "version":
         v = docker.version()
@@ -202,6 +246,8 @@ def _run(docker: Docker, args: Any) -> int:
                 bar.show(msg)
         bar.done()
         return 0
+    if args.cmd == "build":
+        return _build(docker, args)
     if args.cmd == "events":
         import json
 

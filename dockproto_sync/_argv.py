@@ -21,6 +21,7 @@ COMMANDS = (
     "load",
     "pull",
     "events",
+    "build",
 )
 
 
@@ -75,11 +76,20 @@ def _add_command(sub: Any, cmd: str) -> None:
     elif cmd == "events":
         p.add_argument("--since")
         p.add_argument("--until")
+    elif cmd == "build":
+        p.add_argument("-t", "--tag", action="append", help="name:tag (repeatable)")
+        p.add_argument("-f", "--file", help="the Dockerfile (default: PATH/Dockerfile)")
+        p.add_argument("--build-arg", action="append", metavar="K=V", help="a build arg")
+        p.add_argument("--target", help="the stage to build")
+        p.add_argument("--no-cache", action="store_true")
+        p.add_argument("--pull", action="store_true", help="pull the base images first")
+        p.add_argument("-q", "--quiet", action="store_true", help="print the image id only")
+        p.add_argument("path", help="the context directory, or a tar file")
 
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with ``only``, the sub-parser of that command alone
-    (building all eleven is most of the cost of parsing one command line)."""
+    (building them all is most of the cost of parsing one command line)."""
     p = argparse.ArgumentParser(
         prog="dockproto", description="A docker CLI over dockproto.", formatter_class=_Formatter
     )
