@@ -278,6 +278,22 @@ def test_tar_contexts(docker: Docker, loop: Loop, tmp_path: Path, how: str) -> N
     assert any(k.startswith("dockproto.test.build") for k in info["Config"]["Labels"])
 
 
+def test_context_that_fails_while_read(docker: Docker, loop: Loop) -> None:
+    """A context whose source fails half-way raises that error as it is (not as a broken
+    connection), and the client goes on working."""
+    data = context_tar("Dockerfile")
+
+    def pieces() -> Any:
+        yield data[:1024]
+        loop.checkpoint()
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError, match="the disk went away"):
+        with loop.fail_after(60):
+            docker.images.build_and_wait(pieces(), tags="dockproto-test/never-built")
+    assert docker.ping() == "OK"
+
+
 def test_build_prune(docker: Docker, engine: str) -> None:
     """``build_prune`` keeping far more than there is: dockerd answers what it freed
     (nothing); podman 4.3 has no ``/build/prune``, a NotFound."""
