@@ -18,10 +18,12 @@ secret build arg (one that passes, one that fails after it).
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import stat
 import sys
+import tarfile
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -268,3 +270,33 @@ def test_build_args(docker: Docker, loop: Loop, tmp_path: Any) -> None:
     assert json.loads(dict(request.query)["buildargs"]) == args  # sent unchanged
     text = everything_said(failed, request, *items)
     assert_clean(text, log + fail_log, "POST /v1.", "&buildargs=%7B%22TOKEN%22%3A%22<redacted>")
+
+
+def test_build_registry_config(docker: Docker, loop: Loop, tmp_path: Any, monkeypatch: Any) -> None:
+    """A build carries every registry's credentials from the CLI's config in
+    X-Registry-Config: a helper's answer is in it (helpers that fail are left out, as
+    the CLI leaves them); the build, its request and the log never show the secret."""
+    install_helpers(tmp_path, monkeypatch)
+    configs = docker.registry_config()
+    assert set(configs) == {UNREACHABLE} and configs[UNREACHABLE]["password"] == SECRET
+    data = b"FROM " + IMAGE.encode() + b"\nLABEL leak=" + uuid.uuid4().hex.encode() + b"\n"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    items: list[Any] = []
+    with built(docker, loop) as made:
+
+        def build() -> None:
+            stream = docker.images.build(buf.getvalue())
+            for item in stream:
+                items.append(item)
+            made.saw(stream.log, stream.image_id)
+
+        error, log = said(loop, build)
+    assert error is None, error
+    request = api.images.build(auth_configs=configs)
+    sent = json.loads(base64.urlsafe_b64decode(dict(request.headers)["X-Registry-Config"]))
+    assert sent[UNREACHABLE]["password"] == SECRET  # sent unchanged
+    assert_clean(everything_said(request, configs, *items), log, "POST /v1.", "/build ")
