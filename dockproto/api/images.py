@@ -292,7 +292,7 @@ def _strings(value: str | Sequence[str] | None, what: str) -> builtins.list[str]
     return items
 
 
-def registry_config_header(
+def _registry_config_header(
     auth_configs: Mapping[str, Mapping[str, Any]],
 ) -> tuple[tuple[str, str], ...]:
     """``X-Registry-Config``: base64url of the JSON map of registry to credentials (the
@@ -414,7 +414,7 @@ def build(
         query.append(("version", version))
     headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/x-tar"),)
     if auth_configs is not None:
-        headers += registry_config_header(auth_configs)
+        headers += _registry_config_header(auth_configs)
     return Request(
         "POST",
         "/build",

@@ -237,6 +237,7 @@ WHOLE: list[tuple[str, tuple[Any, ...], dict[str, Any], int, Any]] = [
     ("images.rm", ("busybox",), {}, 200, [{"Untagged": "busybox"}, {"Deleted": "sha256:1"}]),
     ("images.search", ("busybox",), {}, 200, [{"name": "busybox", "star_count": 1}]),
     ("images.prune", (), {}, 200, {"ImagesDeleted": None, "SpaceReclaimed": 0}),
+    ("images.build_prune", (), {}, 200, {"CachesDeleted": None, "SpaceReclaimed": 0}),
     ("networks.list", (), {}, 200, [{"Name": "bridge", "Id": "n1"}]),
     ("networks.create", ("n1",), {}, 201, {"Id": "n1", "Warning": ""}),
     ("networks.inspect", ("n1",), {}, 200, {"Name": "n1", "Id": "n1"}),
@@ -271,6 +272,7 @@ STREAMED: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("images.push", ("mine",), {}),
     ("images.save", ("busybox",), {}),
     ("images.load", (), {}),
+    ("images.build", (), {}),
     ("system.events", (), {}),
 ]
 
