@@ -3,7 +3,7 @@
 dockproto version | ps [-a] | images | run [--rm] [-i] [-t] IMAGE CMD... |
           logs [-f] ID | exec ID CMD... | export ID [-o FILE] | import FILE [REPO[:TAG]] |
           load FILE | pull NAME[:TAG] | events [--since T] [--until T] |
-          build [-t TAG] [-f FILE] [--build-arg K=V] [--target T] PATH
+          build [-t TAG] [-f FILE] [--build-arg K=V] [--target T] [--force-rm] PATH
 
 No event loop: one thread, and a second one only to pump stdin for ``run -i``.  Start-up
 time matters for a command run once per call, so this imports what a command uses when
@@ -161,6 +161,7 @@ def _build(docker: Docker, args: Any) -> int:
             buildargs=buildargs or None,
             target=args.target,
             nocache=args.no_cache,
+            forcerm=args.force_rm,
             pull=args.pull,
             quiet=args.quiet,
         )

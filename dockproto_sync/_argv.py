@@ -82,6 +82,7 @@ def _add_command(sub: Any, cmd: str) -> None:
         p.add_argument("--build-arg", action="append", metavar="K=V", help="a build arg")
         p.add_argument("--target", help="the stage to build")
         p.add_argument("--no-cache", action="store_true")
+        p.add_argument("--force-rm", action="store_true", help="remove failed containers too")
         p.add_argument("--pull", action="store_true", help="pull the base images first")
         p.add_argument("-q", "--quiet", action="store_true", help="print the image id only")
         p.add_argument("path", help="the context directory, or a tar file")
