@@ -1,7 +1,8 @@
 """``containers.run``'s pull policies and ``images.pull_and_wait``, on a fake daemon that
-answers the pull (no registry is reachable here; the real registry's tests come with
-it).  The daemon keeps a set of images: ``create`` of one it lacks is dockerd's 404, a
-pull adds it."""
+answers the pull, for the exact order of the calls.  The daemon keeps a set of images:
+``create`` of one it lacks is dockerd's 404, a pull adds it.  The same scenarios against
+the real registry (``scripts/registry``), on both engines: ``test_run_pulls_the_missing_
+image`` and ``test_credential_helper`` in ``tests/integration/_async/test_registry.py``."""
 
 from __future__ import annotations
 
