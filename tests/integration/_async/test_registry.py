@@ -128,10 +128,11 @@ async def collect(stream: AsyncIterator[Any]) -> list[dict[str, Any]]:
 
 
 async def forget(docker: Docker, *refs: str) -> None:
-    """Remove local images (a clean-up: one already gone is fine)."""
+    """Untag local names (a clean-up: one already gone is fine).  Never ``force``: on
+    podman that removes the image under every name, the test image's own too."""
     for ref in refs:
         try:
-            await docker.images.rm(ref, force=True)
+            await docker.images.rm(ref)
         except dockproto.NotFound:
             pass
 
@@ -192,9 +193,11 @@ async def test_credential_helper(
     name = repo("helper")
     await docker.images.tag(IMAGE, name, "v1")
     podman = engine == "podman"
+    made = [f"{name}:v1"]
     try:
         async with loop.fail_after(60):
             digest = pushed_digest(await collect(docker.images.push(name, tag="v1")))
+        made.append(f"{name}@{digest}")  # (podman keeps a digest pull's name as a tag)
         await docker.images.rm(f"{name}:v1")
         async with loop.fail_after(60):
             image = await docker.images.pull_and_wait(f"{name}:v1")
@@ -209,7 +212,7 @@ async def test_credential_helper(
             asked += 1
         assert log.read_text().splitlines() == [REGISTRY] * asked
     finally:
-        await forget(docker, f"{name}:v1")
+        await forget(docker, *made)
 
 
 async def test_auth(docker: Docker) -> None:

@@ -129,10 +129,11 @@ def collect(stream: Iterator[Any]) -> list[dict[str, Any]]:
 
 
 def forget(docker: Docker, *refs: str) -> None:
-    """Remove local images (a clean-up: one already gone is fine)."""
+    """Untag local names (a clean-up: one already gone is fine).  Never ``force``: on
+    podman that removes the image under every name, the test image's own too."""
     for ref in refs:
         try:
-            docker.images.rm(ref, force=True)
+            docker.images.rm(ref)
         except dockproto.NotFound:
             pass
 
@@ -193,9 +194,11 @@ def test_credential_helper(
     name = repo("helper")
     docker.images.tag(IMAGE, name, "v1")
     podman = engine == "podman"
+    made = [f"{name}:v1"]
     try:
         with loop.fail_after(60):
             digest = pushed_digest(collect(docker.images.push(name, tag="v1")))
+        made.append(f"{name}@{digest}")  # (podman keeps a digest pull's name as a tag)
         docker.images.rm(f"{name}:v1")
         with loop.fail_after(60):
             image = docker.images.pull_and_wait(f"{name}:v1")
@@ -210,7 +213,7 @@ def test_credential_helper(
             asked += 1
         assert log.read_text().splitlines() == [REGISTRY] * asked
     finally:
-        forget(docker, f"{name}:v1")
+        forget(docker, *made)
 
 
 def test_auth(docker: Docker) -> None:
