@@ -169,7 +169,8 @@ def test_push_pull_inspect(docker: Docker, loop: Loop, engine: str, config: Path
         else:
             assert f"Digest: {digest}" in statuses(pulled)
             assert statuses(pulled)[-1] == f"Status: Downloaded newer image for {name}:v1"
-            assert any(m.get("status") == "Downloading" for m in pulled), pulled
+            # (a layer's Downloading or Extracting progress, each with its total)
+            assert any((m.get("progressDetail") or {}).get("total") for m in pulled), pulled
         info = docker.images.inspect(f"{name}:v1")
         assert f"{name}@{digest}" in info["RepoDigests"]
 
