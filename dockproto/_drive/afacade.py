@@ -875,3 +875,17 @@ class Volumes(_Area):
     async def prune(self, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """``POST /volumes/prune``: ``{"VolumesDeleted": [...], "SpaceReclaimed": n}``."""
         return await self._docker.request(api.volumes.prune(filters))
+
+
+class Distribution(_Area):
+    """``docker.distribution``."""
+
+    async def inspect(self, name: str, auth: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``GET /distribution/{name}/json``: ``{"Descriptor": {...}, "Platforms": [...]}``.
+
+        Without ``auth``, the credentials for ``name``'s registry in the docker CLI's
+        config (``$DOCKER_CONFIG/config.json``: ``auths``, ``credHelpers``, ``credsStore``).
+        """
+        api.distribution.inspect(name, auth)  # the arguments are checked before anything is sent
+        auth_ = auth if auth is not None else await self._docker.auth_for(name)
+        return await self._docker.request(api.distribution.inspect(name, auth_))

@@ -994,3 +994,19 @@ class Volumes(_Area):
     ) -> dict[str, Any]:
         """``POST /volumes/prune``: ``{"VolumesDeleted": [...], "SpaceReclaimed": n}``."""
         return self._docker.request(api.volumes.prune(filters), timeout=timeout)
+
+
+class Distribution(_Area):
+    """``docker.distribution``."""
+
+    def inspect(
+        self, name: str, auth: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """``GET /distribution/{name}/json``: ``{"Descriptor": {...}, "Platforms": [...]}``.
+
+        Without ``auth``, the credentials for ``name``'s registry in the docker CLI's
+        config (``$DOCKER_CONFIG/config.json``: ``auths``, ``credHelpers``, ``credsStore``).
+        """
+        api.distribution.inspect(name, auth)  # the arguments are checked before anything is sent
+        auth_ = auth if auth is not None else self._docker.auth_for(name)
+        return self._docker.request(api.distribution.inspect(name, auth_), timeout=timeout)

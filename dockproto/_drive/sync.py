@@ -29,7 +29,7 @@ from .. import _policy as policy
 from .. import api
 from .._connection import Connection
 from .._content import Content
-from .._errors import ContainerError, DockerError, NotFound, ProtocolError
+from .._errors import BadParameter, ContainerError, DockerError, NotFound, ProtocolError
 from .._events import (
     NEED_DATA,
     ConnectionClosed,
@@ -357,7 +357,7 @@ class Docker:
     ``volumes``, and ``version``, ``ping``, ``info``, ``df``, ``events``."""
 
     def __init__(self, io: Backend, *, api_version: str | None = None) -> None:
-        from .sfacade import Containers, Exec, Images, Networks, Volumes
+        from .sfacade import Containers, Distribution, Exec, Images, Networks, Volumes
 
         self._io = io
         self._pool = Pool(io)
@@ -370,6 +370,7 @@ class Docker:
         self.images = Images(self)
         self.networks = Networks(self)
         self.volumes = Volumes(self)
+        self.distribution = Distribution(self)
 
     @property
     def api_version(self) -> str | None:
@@ -640,14 +641,19 @@ class Docker:
             tag, name = ref.pull_tag, ref.repository
         self.pull_image(name, tag, platform, auth, progress, timeout)
         wanted = f"{name}@{tag}" if ":" in tag and "@" not in name else f"{name}:{tag}"
-        found = self.request(
-            api.images.list(filters={"reference": [wanted]}, digests=True), timeout=timeout
-        )
-        if not found:  # (a digest pull: found by inspecting what it named)
-            info = self.request(api.images.inspect(wanted), timeout=timeout)
-            found = self.request(
-                api.images.list(filters={"id": [info["Id"]]}, digests=True), timeout=timeout
-            )
+        # What the reference names now, then its summary, listed by its repository: a
+        # filter by the tagged name leaves dockerd's RepoDigests out.  (No digests=:
+        # both engines list RepoDigests anyway, and podman 4.3 answers digests=true with
+        # an empty body.)  Else by its id, which podman's filters know and dockerd's not.
+        info = self.request(api.images.inspect(wanted), timeout=timeout)
+        image_id = str(info["Id"]).removeprefix("sha256:")
+        listed = self.request(api.images.list(filters={"reference": [name]}), timeout=timeout)
+        found = [s for s in listed if s.id.removeprefix("sha256:") == image_id]
+        if not found:
+            try:
+                found = self.request(api.images.list(filters={"id": [image_id]}), timeout=timeout)
+            except BadParameter:  # (dockerd: "Invalid filter 'id'")
+                found = []
         if not found:
             raise NotFound(404, f"{wanted} was pulled but is not among the images")
         return found[0]

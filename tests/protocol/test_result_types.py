@@ -255,6 +255,13 @@ WHOLE: list[tuple[str, tuple[Any, ...], dict[str, Any], int, Any]] = [
     ("volumes.inspect", ("v1",), {}, 200, {"Name": "v1"}),
     ("volumes.rm", ("v1",), {}, 204, NONE),
     ("volumes.prune", (), {}, 200, {"VolumesDeleted": None, "SpaceReclaimed": 0}),
+    (
+        "distribution.inspect",
+        ("reg:5000/x:1",),
+        {},
+        200,
+        {"Descriptor": {"digest": "sha256:1", "size": 1}, "Platforms": [{"os": "linux"}]},
+    ),
 ]
 
 STREAMED: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
