@@ -570,6 +570,54 @@ def attach(
     )
 
 
+def attach_ws(
+    container: str,
+    logs: bool = False,
+    stream: bool = True,
+    stdin: bool = False,
+    stdout: bool = True,
+    stderr: bool = True,
+    detach_keys: str | None = None,
+    *,
+    key: str | None = None,
+) -> Request[None]:
+    """``GET /containers/{id}/attach/ws``, upgraded to a WebSocket: the output comes
+    as messages (``WebSocketMessage``; stdout and stderr together, not multiplexed),
+    and each message sent goes to stdin.
+
+    ``key`` is the ``Sec-WebSocket-Key`` (for exact bytes in tests); by default the
+    ``Connection`` makes a fresh one for each upgrade."""
+    query = [
+        ("logs", flag(logs)),
+        ("stream", flag(stream)),
+        ("stdin", flag(stdin)),
+        ("stdout", flag(stdout)),
+        ("stderr", flag(stderr)),
+    ]
+    if detach_keys:
+        query.append(("detachKeys", detach_keys))
+    headers: tuple[tuple[str, str], ...] = ()
+    if key is not None:
+        import base64
+        import binascii
+
+        try:
+            ok = len(base64.b64decode(key, validate=True)) == 16
+        except (binascii.Error, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"a Sec-WebSocket-Key is base64 of 16 bytes, not {key!r}")
+        headers = (("Sec-WebSocket-Key", key),)
+    return Request(
+        "GET",
+        _path(container, "/attach/ws"),
+        query=tuple(query),
+        headers=headers,
+        expect=Expect.WEBSOCKET,
+        container=True,
+    )
+
+
 @overload
 def stats(
     container: str, stream: Literal[True] = True, one_shot: bool = False
