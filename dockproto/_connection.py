@@ -314,8 +314,8 @@ class Connection:
             out += (("Sec-WebSocket-Key", self._websocket_key),)
         return out
 
-    def _websocket_decoder(self) -> WebSocketDecoder:
-        self._check(State.HIJACKED, State.CLOSED)
+    def _websocket_decoder(self, *states: State) -> WebSocketDecoder:
+        self._check(*states)
         if self._websocket is None:
             raise RuntimeError("this connection was not upgraded to a WebSocket")
         return self._websocket
@@ -327,7 +327,7 @@ class Connection:
         text message, bytes as binary unless ``text``); ``mask`` is for tests."""
         from ._websocket import Opcode, encode_frame
 
-        ws = self._websocket_decoder()
+        ws = self._websocket_decoder(State.HIJACKED)
         if ws.closing:
             raise RuntimeError("the WebSocket is closing: no message may follow a close")
         is_text = isinstance(data, str) if text is None else text
@@ -341,7 +341,7 @@ class Connection:
         and the peer's messages stay readable until its own close answers it."""
         from ._websocket import Opcode, close_payload, encode_frame
 
-        ws = self._websocket_decoder()
+        ws = self._websocket_decoder(State.HIJACKED, State.CLOSED)
         if ws.closing:
             return b""
         payload = close_payload(code, reason)
