@@ -111,6 +111,7 @@ class Containers(_Area):
         stop_signal: str | None = None,
         host_config: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
+        platform: str | None = None,
     ) -> str:
         """``POST /containers/create``; the answer is the new container's id."""
         cid = await self._docker.request(
@@ -147,6 +148,7 @@ class Containers(_Area):
                 stop_signal=stop_signal,
                 host_config=host_config,
                 config=config,
+                platform=platform,
             )
         )
         self._docker.remember_tty(cid, tty)
@@ -847,9 +849,12 @@ class Networks(_Area):
         )
         return str(value["Id"])
 
-    async def inspect(self, network: str, verbose: bool = False) -> dict[str, Any]:
-        """``GET /networks/{id}`` as a dict."""
-        return await self._docker.request(api.networks.inspect(network, verbose))
+    async def inspect(
+        self, network: str, verbose: bool = False, scope: str | None = None
+    ) -> dict[str, Any]:
+        """``GET /networks/{id}`` as a dict; ``scope`` (``swarm``, ``global``, ``local``) looks
+        for the network in that scope only."""
+        return await self._docker.request(api.networks.inspect(network, verbose, scope))
 
     async def connect(
         self,

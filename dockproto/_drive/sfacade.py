@@ -113,6 +113,7 @@ class Containers(_Area):
         stop_signal: str | None = None,
         host_config: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
+        platform: str | None = None,
         timeout: float | None = None,
     ) -> str:
         """``POST /containers/create``; the answer is the new container's id."""
@@ -150,6 +151,7 @@ class Containers(_Area):
                 stop_signal=stop_signal,
                 host_config=host_config,
                 config=config,
+                platform=platform,
             ),
             timeout=timeout,
         )
@@ -951,10 +953,16 @@ class Networks(_Area):
         return str(value["Id"])
 
     def inspect(
-        self, network: str, verbose: bool = False, *, timeout: float | None = None
+        self,
+        network: str,
+        verbose: bool = False,
+        scope: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
-        """``GET /networks/{id}`` as a dict."""
-        return self._docker.request(api.networks.inspect(network, verbose), timeout=timeout)
+        """``GET /networks/{id}`` as a dict; ``scope`` (``swarm``, ``global``, ``local``) looks
+        for the network in that scope only."""
+        return self._docker.request(api.networks.inspect(network, verbose, scope), timeout=timeout)
 
     def connect(
         self,

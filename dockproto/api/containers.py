@@ -216,6 +216,7 @@ def create(
     stop_signal: str | None = None,
     host_config: Mapping[str, Any] | None = None,
     config: Mapping[str, Any] | None = None,
+    platform: str | None = None,
 ) -> Request[str]:
     """``POST /containers/create``; the answer is the new container's id.
 
@@ -226,7 +227,8 @@ def create(
     without a network; ``network_mode`` or ``networking=True`` gives it one.
     ``host_config`` and ``config`` are merged last, for fields not named here; those a
     later API version added (``HostConfig.Annotations``, 1.43...: ``dockproto._since``)
-    are refused when the connection speaks an older one.
+    are refused when the connection speaks an older one.  ``platform`` (``os[/arch[/variant]]``,
+    API 1.41) picks which of the image's platforms to run.
     """
     if not isinstance(image, str) or not image:
         raise ValueError("image must be a non-empty string")
@@ -305,7 +307,9 @@ def create(
     cfg["HostConfig"] = hc
     cfg.update(config or {})
     body, headers = json_body(cfg)
-    query = (("name", name),) if name is not None else ()
+    query: tuple[tuple[str, str], ...] = (("name", name),) if name is not None else ()
+    if platform:
+        query += (("platform", platform),)
     return Request(
         "POST",
         "/containers/create",
