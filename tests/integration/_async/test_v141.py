@@ -1,13 +1,16 @@
-"""The v1.41 parameters added to the older areas, on both engines."""
+"""What v1.41 has that the older areas lacked, on both engines: ``containers.create``'s
+platform, ``networks.inspect``'s scope, ``images.get`` (one image's tar)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
 import dockproto
 
+from ..harness import IMAGE
 from .support import Containers, Docker
 
 
@@ -33,3 +36,19 @@ async def test_network_inspect_in_a_scope(docker: Docker) -> None:
         assert info["Name"] == name and info["Scope"] == "local"
     finally:
         await docker.networks.rm(nid)
+
+
+async def test_image_get(docker: Docker) -> None:
+    """images.get: one image as a ``docker save`` tar, its manifest naming the tag."""
+    members: dict[str, bytes] = {}
+    name = ""
+    async for item in docker.images.get(IMAGE):
+        if isinstance(item, dockproto.TarMember):
+            name = item.name
+            members[name] = b""
+        elif isinstance(item, dockproto.TarData):
+            members[name] += item.data
+    manifest = json.loads(members["manifest.json"])
+    tags = [t for m in manifest for t in m.get("RepoTags") or []]
+    # (podman names it in full: docker.io/dockproto-test/busybox:latest)
+    assert any(t == IMAGE or t.endswith(f"/{IMAGE}") for t in tags), manifest
