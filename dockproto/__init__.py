@@ -41,6 +41,7 @@ from ._events import (
     Result,
     StreamChunk,
     StreamKind,
+    WebSocketMessage,
 )
 from ._hosts import DEFAULT_HOST, HostSpec, docker_cert_path, resolve_host
 from ._request import Expect, Request
@@ -174,6 +175,7 @@ __all__ = [
     "UnsafeArchiveError",
     "Version",
     "Vol",
+    "WebSocketMessage",
     "api",
     "credentials_for",
     "docker_cert_path",

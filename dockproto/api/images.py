@@ -1,6 +1,6 @@
 """Images: list, pull/import (``create``), inspect, history, tag, rm, push, search,
-prune, save (a streamed tar), load (a streamed upload), and build (a streamed context,
-``dockproto._buildcontext`` writes a directory's) with its cache's prune.
+prune, save and get (a streamed tar), load (a streamed upload), and build (a streamed
+context, ``dockproto._buildcontext`` writes a directory's) with its cache's prune.
 
 Progress answers (pull, push, import, load) are JSON lines: ``JSONMessage`` events, an
 error among them is ``JSONMessage.error``.  Registry credentials travel in the
@@ -240,6 +240,17 @@ def save(names: str | Sequence[str], *, raw: bool = False) -> Request[None]:
         "GET",
         "/images/get",
         query=tuple(("names", check_image(n)) for n in items),
+        expect=Expect.STREAM,
+        content=Content.BYTES if raw else Content.TAR,
+    )
+
+
+def get(name: str, *, raw: bool = False) -> Request[None]:
+    """``GET /images/{name}/get``: one image (all its tags for a repository name) as a
+    ``docker save`` tar, as tar items (or ``RawData``); ``save`` takes several."""
+    return Request(
+        "GET",
+        f"/images/{image_seg(name)}/get",
         expect=Expect.STREAM,
         content=Content.BYTES if raw else Content.TAR,
     )
