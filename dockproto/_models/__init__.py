@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .exec import ExecInspect, ExecResult
     from .images import ImageSummary
     from .sources import FromBody, FromImage, FromSrc, ImageSource, from_image
+    from .swarm import ConfigRef, Convergence, Node, SecretRef, Service, SwarmInfo, Task
     from .system import Version
 
 
@@ -72,6 +73,13 @@ _HOMES = {
     "FromBody": "sources",
     "ImageSource": "sources",
     "from_image": "sources",
+    "Node": "swarm",
+    "Service": "swarm",
+    "Task": "swarm",
+    "SwarmInfo": "swarm",
+    "Convergence": "swarm",
+    "SecretRef": "swarm",
+    "ConfigRef": "swarm",
 }
 
 
@@ -89,7 +97,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Bind",
     "Change",
+    "ConfigRef",
     "ContainerSummary",
+    "Convergence",
     "ExecInspect",
     "ExecResult",
     "FromBody",
@@ -99,8 +109,13 @@ __all__ = [
     "ImageSummary",
     "Mount",
     "MountRO",
+    "Node",
     "Port",
     "RunResult",
+    "SecretRef",
+    "Service",
+    "SwarmInfo",
+    "Task",
     "Version",
     "Vol",
     "from_image",

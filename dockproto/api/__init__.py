@@ -10,9 +10,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import containers, exec, images, networks, system, volumes
+    from . import (
+        configs,
+        containers,
+        exec,
+        images,
+        networks,
+        nodes,
+        secrets,
+        services,
+        swarm,
+        system,
+        tasks,
+        volumes,
+    )
 
-__all__ = ["containers", "exec", "images", "networks", "system", "volumes"]
+__all__ = [
+    "configs",
+    "containers",
+    "exec",
+    "images",
+    "networks",
+    "nodes",
+    "secrets",
+    "services",
+    "swarm",
+    "system",
+    "tasks",
+    "volumes",
+]
 
 
 def __getattr__(name: str) -> Any:
