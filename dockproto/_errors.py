@@ -195,6 +195,9 @@ _NOT_IN_SWARM = "This node is not part of a swarm"
 _ALREADY_IN_SWARM = "This node is already part of a swarm"
 # podman 4.3's answer to a Swarm route it routes to its "unsupported" handler.
 _PODMAN_UNSUPPORTED = "Podman does not support service"
+# dockerd 20.10's 500 for a join token it cannot parse (a well-formed token of another
+# swarm is swarmkit's 400 "A valid join token is necessary to join this cluster").
+_INVALID_JOIN_TOKEN = "invalid join token"
 # swarmkit's answer (a 500 on 20.10, a 409 later) to an update with a stale version.
 _OUT_OF_SEQUENCE = "update out of sequence"
 OUT_OF_SEQUENCE_HINT = (
@@ -204,8 +207,9 @@ OUT_OF_SEQUENCE_HINT = (
 
 
 def _swarm_error(status_code: int, message: str) -> DockerError | None:
-    """The Swarm errors a 5xx may be: ``SwarmUnavailable``, or a ``Conflict`` (the
-    status kept) for an update out of sequence or a node already in a swarm."""
+    """The Swarm errors a 5xx may be: ``SwarmUnavailable``; a ``Conflict`` (the status
+    kept) for an update out of sequence or a node already in a swarm; a
+    ``BadParameter`` (the status kept) for a malformed join token."""
     if message.startswith(_NOT_A_MANAGER):
         return SwarmUnavailable(status_code, f"the daemon is not a swarm manager: {message}")
     if message.startswith(_NOT_IN_SWARM):
@@ -214,6 +218,8 @@ def _swarm_error(status_code: int, message: str) -> DockerError | None:
         return SwarmUnavailable(status_code, f"podman has no Swarm API: {message}", "podman")
     if message.startswith(_ALREADY_IN_SWARM):
         return Conflict(status_code, message)
+    if message == _INVALID_JOIN_TOKEN:
+        return BadParameter(status_code, message)
     if _OUT_OF_SEQUENCE in message:
         return Conflict(status_code, f"{message} ({OUT_OF_SEQUENCE_HINT})")
     return None

@@ -197,6 +197,19 @@ def test_update_out_of_sequence_is_a_conflict(status: int) -> None:
     assert "update out of sequence" in exc.message and "inspect the object again" in exc.message
 
 
+def test_join_errors() -> None:
+    """A malformed join token (dockerd's 500) is a BadParameter keeping its status; a
+    wrong one is swarmkit's 400; an unreachable manager's 503 stays a ServerError (it is
+    no "not a manager"), each with the daemon's words."""
+    exc = error_for_status(500, "invalid join token")
+    assert type(exc) is dockproto.BadParameter and exc.status_code == 500
+    wrong = "rpc error: code = InvalidArgument desc = A valid join token is necessary to join"
+    assert type(error_for_status(400, wrong)) is dockproto.BadParameter
+    refused = 'rpc error: code = Unavailable desc = connection error: desc = "transport: ..."'
+    exc = error_for_status(503, refused)
+    assert type(exc) is dockproto.ServerError and exc.message == refused
+
+
 def test_plain_errors_stay_as_they_were() -> None:
     """Other answers keep their usual classes."""
     assert type(error_for_status(500, "boom")) is dockproto.ServerError
