@@ -21,6 +21,9 @@ COMMANDS = (
     "load",
     "pull",
     "events",
+    "node",
+    "service",
+    "swarm",
 )
 
 
@@ -75,11 +78,15 @@ def _add_command(sub: Any, cmd: str) -> None:
     elif cmd == "events":
         p.add_argument("--since")
         p.add_argument("--until")
+    elif cmd in ("node", "service", "swarm"):
+        from ._swarmcli import add_arguments
+
+        add_arguments(cmd, p, _Formatter)
 
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with ``only``, the sub-parser of that command alone
-    (building all eleven is most of the cost of parsing one command line)."""
+    (building all of them is most of the cost of parsing one command line)."""
     p = argparse.ArgumentParser(
         prog="dockproto", description="A docker CLI over dockproto.", formatter_class=_Formatter
     )
