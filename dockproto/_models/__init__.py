@@ -5,8 +5,8 @@ engines actually send (dockerd 20.10 leaves out zero sizes; podman leaves out so
 labels; newer APIs drop ``VirtualSize``).  The full JSON is kept in ``raw`` for what the
 model does not name.
 
-One module per API area (``system``, ``containers``, ``images``, ``exec``) and per
-argument type (``binds``, ``sources``), each loaded on first use: building a frozen
+One module per API area (``system``, ``containers``, ``images``, ``exec``, ``swarm``)
+and per argument type (``binds``, ``sources``), each loaded on first use: building a frozen
 slots dataclass costs about a millisecond, so a short-lived program (one ``dockproto
 version``) builds only the models it reads.  Every name is also given here.
 """
