@@ -3,7 +3,8 @@
 dockproto version | ps [-a] | images | run [--rm] [-i] [-t] IMAGE CMD... |
           logs [-f] ID | exec ID CMD... | export ID [-o FILE] | import FILE [REPO[:TAG]] |
           load FILE | pull NAME[:TAG] | events [--since T] [--until T]
-          | login [SERVER] -u USER [--password-stdin] | push [-a] NAME[:TAG]
+          | login [SERVER] -u USER [--password-stdin] | push [-a] NAME[:TAG] |
+          node ls | service ls|create|ps|logs|scale|rm | swarm init|join|leave
 
 No event loop: one thread, and a second one only to pump stdin for ``run -i``.  Start-up
 time matters for a command run once per call, so this imports what a command uses when
@@ -214,6 +215,10 @@ def _run(docker: Docker, args: Any) -> int:
             for event in events:
                 print(json.dumps(event), flush=True)
         return 0
+    if args.cmd in ("node", "service", "swarm"):
+        from ._swarmcli import run
+
+        return run(docker, args)
     raise AssertionError(args.cmd)
 
 

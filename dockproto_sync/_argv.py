@@ -23,6 +23,9 @@ COMMANDS = (
     "events",
     "login",
     "push",
+    "node",
+    "service",
+    "swarm",
 )
 
 
@@ -84,11 +87,15 @@ def _add_command(sub: Any, cmd: str) -> None:
     elif cmd == "push":
         p.add_argument("-a", "--all-tags", action="store_true", help="push every tag of NAME")
         p.add_argument("name")
+    elif cmd in ("node", "service", "swarm"):
+        from ._swarmcli import add_arguments
+
+        add_arguments(cmd, p, _Formatter)
 
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with ``only``, the sub-parser of that command alone
-    (building all eleven is most of the cost of parsing one command line)."""
+    (building all of them is most of the cost of parsing one command line)."""
     p = argparse.ArgumentParser(
         prog="dockproto", description="A docker CLI over dockproto.", formatter_class=_Formatter
     )
