@@ -28,7 +28,7 @@ from .. import _policy as policy
 from .. import api
 from .._connection import Connection
 from .._content import Content
-from .._errors import ContainerError, DockerError, NotFound, ProtocolError
+from .._errors import ContainerError, DockerConnectionError, DockerError, NotFound, ProtocolError
 from .._events import (
     NEED_DATA,
     ConnectionClosed,
@@ -77,6 +77,9 @@ class Backend(Protocol):
 
     http_host: str  # the Host header
     environ: Mapping[str, str]
+    # Requests and streams at once (None: MAX_CONCURRENT_REQUESTS requests, streams
+    # unbounded); an ssh host's bound counts its streams too (each an ssh process).
+    max_connections: int | None
     broken: tuple[type[BaseException], ...]  # errors meaning "the connection broke"
 
     async def connect(self, timeout: float | None) -> Channel: ...
@@ -177,6 +180,7 @@ class Exchange:
         self.deadline = deadline
         self.idle = False  # a stream: the timeout is per read
         self._released = False
+        self.turn: Any = None  # a bounded host's connection turn, held until the end
         self._eof = False
         self._size = policy.RECEIVE_SIZE
         self._buffer: memoryview | None = None
@@ -196,10 +200,19 @@ class Exchange:
 
     async def open(self, api_version: str | None, body: Body = None) -> None:
         """Take a connection and send the request (and its streamed body)."""
-        self.channel, self.conn = await self.pool.take(api_version, self.wait())
+        turns = self.docker._connections
+        if turns is not None:  # a bounded host: a turn first (the connection is in it)
+            if not await turns.acquire(self.wait()):
+                raise TimeoutError("no connection became free in time")
+            self.turn = turns
+        try:
+            self.channel, self.conn = await self.pool.take(api_version, self.wait())
+        except BaseException:
+            self._end_turn()
+            raise
         try:
             await self._send_request(self.channel, self.conn, body)
-        except TimeoutError:
+        except (TimeoutError, DockerConnectionError):  # (an ssh child that failed to connect)
             await self.abort()
             raise
         except self.io.broken as exc:
@@ -257,7 +270,7 @@ class Exchange:
                 data = self._buffer[: await channel.receive_into(self._buffer, self.wait())]
             else:
                 data = await channel.receive(self._size, self.wait())
-        except TimeoutError:
+        except (TimeoutError, DockerConnectionError):  # (an ssh child that failed to connect)
             raise
         except self.io.broken as exc:
             reason = exc.__cause__ or exc  # a TLS alert's reason is in the cause
@@ -317,13 +330,16 @@ class Exchange:
         self._released = True
         if self.log is not None:
             self._log_end(True)
-        conn, channel = self.conn, self.channel
-        if conn is not None and channel is not None:
-            if policy.keeps_connection(conn.reusable, self._eof):
-                conn.start_next_cycle()
-                if self.pool.give_back(channel, conn):
-                    return
-            await channel.aclose()
+        try:
+            conn, channel = self.conn, self.channel
+            if conn is not None and channel is not None:
+                if policy.keeps_connection(conn.reusable, self._eof):
+                    conn.start_next_cycle()
+                    if self.pool.give_back(channel, conn):
+                        return
+                await channel.aclose()
+        finally:
+            self._end_turn()
 
     async def abort(self) -> None:
         """Close the socket whatever state the cycle is in."""
@@ -332,8 +348,18 @@ class Exchange:
         self._released = True
         if self.log is not None:
             self._log_end(self._eof)
-        if self.channel is not None:
-            await self.channel.aclose()
+        try:
+            if self.channel is not None:
+                await self.channel.aclose()
+        finally:
+            self._end_turn()
+
+    def _end_turn(self) -> None:
+        """A bounded host's connection turn, given back once the connection is idle
+        again or closed."""
+        turn, self.turn = self.turn, None
+        if turn is not None:
+            turn.release()
 
     def _what(self) -> tuple[str, str, int | str]:
         """Method, redacted target and status (``-`` before the head), for a log line."""
@@ -367,6 +393,10 @@ class Docker:
         self._api_version = policy.pinned_version(api_version, io.environ)
         self._negotiate_lock = io.lock()
         self._limiter = io.limiter(policy.MAX_CONCURRENT_REQUESTS)
+        # A bounded host's (ssh's) connections at once: each exchange, whole answer or
+        # stream, holds one of these turns for as long as it holds its connection.
+        bound = io.max_connections
+        self._connections = None if bound is None else io.limiter(bound)
         self._tty = policy.TtyCache()
         self.containers = Containers(self)
         self.exec = Exec(self)
