@@ -29,9 +29,13 @@ DEFAULT_HOST = "unix:///var/run/docker.sock"
 DEFAULT_CONTEXT = "default"
 # A context's file reader: a path in, the file's bytes out (None: no such file).
 Reader = Callable[[str], "bytes | None"]
-# ssh hosts: connections at once per client (each one an ssh process and an ssh login;
-# sshd refuses bursts of unauthenticated ones: MaxStartups, 10 by default).
+# ssh hosts: pooled connections per client (each one an ssh process and an ssh login),
+# so at most as many whole-answer requests at once; a stream or an attach has an ssh
+# child of its own while it is open.  And ssh logins under way at once per client (an
+# ssh child counts until the first byte of an answer comes through it): sshd refuses
+# bursts of unauthenticated connections (MaxStartups, 10 by default).
 SSH_MAX_CONNECTIONS = 4
+SSH_MAX_STARTUPS = 4
 # Options given to every ssh, as the docker CLI gives them (a connection time limit, no
 # terminal), and never a prompt (a password or a new host key would wait for ever on a
 # terminal nobody watches: refused instead).  Nothing that overrides the user's
@@ -95,8 +99,8 @@ class HostSpec:
 
     @property
     def max_connections(self) -> int | None:
-        """Connections at once (None: no bound beyond the client's own): an ssh host's
-        are ``SSH_MAX_CONNECTIONS``."""
+        """Pooled connections (None: no bound beyond the client's own): an ssh host's
+        are ``SSH_MAX_CONNECTIONS`` (so many whole-answer requests at once, and idle)."""
         return SSH_MAX_CONNECTIONS if self.kind == "ssh" else None
 
     @property
@@ -464,6 +468,7 @@ __all__ = [
     "DEFAULT_CONTEXT",
     "DEFAULT_HOST",
     "SSH_MAX_CONNECTIONS",
+    "SSH_MAX_STARTUPS",
     "DockerContext",
     "HostSpec",
     "cert_files",

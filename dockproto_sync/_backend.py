@@ -38,7 +38,13 @@ from dockproto._drive.hosts import (
     tls_context,
 )
 from dockproto._drive.sync import Docker
-from dockproto._hosts import SSH_EXIT_WAIT, SSH_TERM_GRACE, ssh_failed, ssh_reason
+from dockproto._hosts import (
+    SSH_EXIT_WAIT,
+    SSH_MAX_STARTUPS,
+    SSH_TERM_GRACE,
+    ssh_failed,
+    ssh_reason,
+)
 from dockproto._policy import UPLOAD_PIECE
 
 if TYPE_CHECKING:  # (imported where used: ssl for TLS only, threading for a second thread,
@@ -105,8 +111,15 @@ class SshChannel:
 
     can_receive_into = True
 
-    def __init__(self, proc: subprocess.Popen[bytes], stderr: ChildStderr, address: str) -> None:
+    def __init__(
+        self,
+        proc: subprocess.Popen[bytes],
+        stderr: ChildStderr,
+        address: str,
+        started: Callable[[], None],
+    ) -> None:
         assert proc.stdin is not None and proc.stdout is not None
+        self._starting: Callable[[], None] | None = started  # the login's slot
         self.proc = proc
         self.stdin_fd = proc.stdin.fileno()
         self.stdout_fd = proc.stdout.fileno()
@@ -148,6 +161,7 @@ class SshChannel:
         data = os.read(self.stdout_fd, size)
         if data:
             self.received += len(data)
+            self._started()
         else:
             self._check_failed()
         return data
@@ -157,9 +171,17 @@ class SshChannel:
         k = os.readv(self.stdout_fd, [buf])
         if k:
             self.received += k
+            self._started()
         else:
             self._check_failed()
         return k
+
+    def _started(self) -> None:
+        """The login is over (bytes came through, or the connection ends): its slot
+        goes to the next."""
+        release, self._starting = self._starting, None
+        if release is not None:
+            release()
 
     def _check_failed(self) -> None:
         """ssh's stdout ended (or its stdin broke): a ``DockerConnectionError`` if ssh
@@ -209,6 +231,7 @@ class SshChannel:
                 except OSError:
                     pass
         self.stderr.close()
+        self._started()
 
     def stale(self) -> bool:
         """Readable while idle (end of file, or bytes nobody asked for), or ssh ended."""
@@ -273,6 +296,7 @@ class Backend:
         self.max_connections = spec.max_connections
         self.environ: Mapping[str, str] = environ(env)
         self.debug_log = DebugLog("dockproto.sync")
+        self._logins = _Limiter(SSH_MAX_STARTUPS) if spec.argv is not None else None
 
     def connect(self, timeout: float | None) -> Channel | SshChannel:
         """A new connection; ``DockerConnectionError`` names the address."""
@@ -280,7 +304,7 @@ class Backend:
         if timeout is not None and timeout <= 0:
             raise TimeoutError("the call's time is up")
         if spec.argv is not None:
-            return self._ssh(spec.argv)
+            return self._ssh(spec.argv, timeout)
         sock: socket.socket | None = None
         try:
             if spec.path is not None:
@@ -304,12 +328,21 @@ class Backend:
             reason = exc.strerror or str(exc) or type(exc).__name__
             raise DockerConnectionError(spec.address, reason) from None
 
-    def _ssh(self, argv: tuple[str, ...]) -> SshChannel:
+    def _ssh(self, argv: tuple[str, ...], timeout: float | None) -> SshChannel:
         """An ssh child for one connection (in a session of its own, as the docker CLI
-        starts it: a terminal's Ctrl-C is the program's to act on)."""
+        starts it: a terminal's Ctrl-C is the program's to act on), once one of the
+        ``SSH_MAX_STARTUPS`` login slots is free."""
         import subprocess
 
-        stderr = ChildStderr()
+        logins = self._logins
+        assert logins is not None
+        if not logins.acquire(timeout):
+            raise TimeoutError("no ssh login became free in time")
+        try:
+            stderr = ChildStderr()
+        except BaseException:
+            logins.release()
+            raise
         try:
             proc = subprocess.Popen(
                 argv,
@@ -321,12 +354,14 @@ class Backend:
             )
         except OSError as exc:
             stderr.close()
+            logins.release()
             reason = f"cannot run {argv[0]}: {exc.strerror or exc}"
             raise DockerConnectionError(self.spec.address, reason) from None
         except BaseException:
             stderr.close()
+            logins.release()
             raise
-        return SshChannel(proc, stderr, self.spec.address)
+        return SshChannel(proc, stderr, self.spec.address, logins.release)
 
     def lock(self) -> _thread.LockType:
         return _thread.allocate_lock()  # (what threading.Lock is)

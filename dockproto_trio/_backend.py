@@ -37,7 +37,13 @@ from dockproto._drive.hosts import (
     environ,
     tls_context,
 )
-from dockproto._hosts import SSH_EXIT_WAIT, SSH_TERM_GRACE, ssh_failed, ssh_reason
+from dockproto._hosts import (
+    SSH_EXIT_WAIT,
+    SSH_MAX_STARTUPS,
+    SSH_TERM_GRACE,
+    ssh_failed,
+    ssh_reason,
+)
 from dockproto._policy import UPLOAD_PIECE
 
 if sys.version_info < (3, 11):  # pragma: no cover - 3.10
@@ -110,8 +116,15 @@ class SshChannel:
 
     can_receive_into = False
 
-    def __init__(self, proc: trio.Process, stderr: ChildStderr, address: str) -> None:
+    def __init__(
+        self,
+        proc: trio.Process,
+        stderr: ChildStderr,
+        address: str,
+        started: Callable[[], None],
+    ) -> None:
         assert proc.stdin is not None and proc.stdout is not None
+        self._starting: Callable[[], None] | None = started  # the login's slot
         self.proc = proc
         self.stdin = proc.stdin
         self.stdout: trio.lowlevel.FdStream = proc.stdout  # type: ignore[assignment]
@@ -131,6 +144,7 @@ class SshChannel:
         data = await self.stdout.receive_some(size)
         if data:
             self.received += len(data)
+            self._started()
         else:
             await self._check_failed()
         return data
@@ -139,6 +153,13 @@ class SshChannel:
         data = await self.receive(len(buf), timeout)  # (not used: can_receive_into is False)
         buf[: len(data)] = data
         return len(data)
+
+    def _started(self) -> None:
+        """The login is over (bytes came through, or the connection ends): its slot
+        goes to the next."""
+        release, self._starting = self._starting, None
+        if release is not None:
+            release()
 
     async def _check_failed(self) -> None:
         """ssh's stdout ended (or its stdin broke): a ``DockerConnectionError`` if ssh
@@ -170,6 +191,7 @@ class SshChannel:
             await trio.aclose_forcefully(self.stdin)
             await trio.aclose_forcefully(self.stdout)
             self.stderr.close()
+            self._started()
 
     def stale(self) -> bool:
         """Readable while idle (end of file, or bytes nobody asked for), or ssh ended."""
@@ -232,6 +254,7 @@ class Backend:
         self.max_connections = spec.max_connections
         self.environ: Mapping[str, str] = environ(env)
         self.debug_log = DebugLog("dockproto.trio")
+        self._logins = _Limiter(SSH_MAX_STARTUPS) if spec.argv is not None else None
 
     async def connect(self, timeout: float | None) -> Channel | SshChannel:
         """A new connection; ``DockerConnectionError`` names the address."""
@@ -261,8 +284,16 @@ class Backend:
 
     async def _ssh(self, argv: tuple[str, ...]) -> SshChannel:
         """An ssh child for one connection (in a session of its own, as the docker CLI
-        starts it: a terminal's Ctrl-C is the program's to act on)."""
-        stderr = ChildStderr()
+        starts it: a terminal's Ctrl-C is the program's to act on), once one of the
+        ``SSH_MAX_STARTUPS`` login slots is free."""
+        logins = self._logins
+        assert logins is not None
+        await logins.acquire(None)
+        try:
+            stderr = ChildStderr()
+        except BaseException:
+            logins.release()
+            raise
         try:
             proc = await trio.lowlevel.open_process(
                 list(argv),
@@ -274,12 +305,14 @@ class Backend:
             )
         except OSError as exc:
             stderr.close()
+            logins.release()
             reason = f"cannot run {argv[0]}: {exc.strerror or exc}"
             raise DockerConnectionError(self.spec.address, reason) from None
         except BaseException:
             stderr.close()
+            logins.release()
             raise
-        return SshChannel(proc, stderr, self.spec.address)
+        return SshChannel(proc, stderr, self.spec.address, logins.release)
 
     def lock(self) -> _Lock:
         return _Lock()

@@ -77,8 +77,8 @@ class Backend(Protocol):
 
     http_host: str  # the Host header
     environ: Mapping[str, str]
-    # Requests and streams at once (None: MAX_CONCURRENT_REQUESTS requests, streams
-    # unbounded); an ssh host's bound counts its streams too (each an ssh process).
+    # Pooled connections (None: MAX_CONCURRENT_REQUESTS requests at once, MAX_IDLE idle):
+    # an ssh host's, each an ssh process and login, are fewer (streams have their own).
     max_connections: int | None
     broken: tuple[type[BaseException], ...]  # errors meaning "the connection broke"
 
@@ -136,7 +136,7 @@ class Pool:
         return channel, Connection(api_version, host=self.io.http_host)
 
     def give_back(self, channel: Channel, conn: Connection) -> bool:
-        if self.closed or len(self._idle) >= policy.MAX_IDLE:
+        if self.closed or len(self._idle) >= (self.io.max_connections or policy.MAX_IDLE):
             return False
         self._idle.append((channel, conn))
         return True
@@ -180,7 +180,6 @@ class Exchange:
         self.deadline = deadline
         self.idle = False  # a stream: the timeout is per read
         self._released = False
-        self.turn: Any = None  # a bounded host's connection turn, held until the end
         self._eof = False
         self._size = policy.RECEIVE_SIZE
         self._buffer: memoryview | None = None
@@ -200,16 +199,7 @@ class Exchange:
 
     async def open(self, api_version: str | None, body: Body = None) -> None:
         """Take a connection and send the request (and its streamed body)."""
-        turns = self.docker._connections
-        if turns is not None:  # a bounded host: a turn first (the connection is in it)
-            if not await turns.acquire(self.wait()):
-                raise TimeoutError("no connection became free in time")
-            self.turn = turns
-        try:
-            self.channel, self.conn = await self.pool.take(api_version, self.wait())
-        except BaseException:
-            self._end_turn()
-            raise
+        self.channel, self.conn = await self.pool.take(api_version, self.wait())
         try:
             await self._send_request(self.channel, self.conn, body)
         except (TimeoutError, DockerConnectionError):  # (an ssh child that failed to connect)
@@ -330,16 +320,13 @@ class Exchange:
         self._released = True
         if self.log is not None:
             self._log_end(True)
-        try:
-            conn, channel = self.conn, self.channel
-            if conn is not None and channel is not None:
-                if policy.keeps_connection(conn.reusable, self._eof):
-                    conn.start_next_cycle()
-                    if self.pool.give_back(channel, conn):
-                        return
-                await channel.aclose()
-        finally:
-            self._end_turn()
+        conn, channel = self.conn, self.channel
+        if conn is not None and channel is not None:
+            if policy.keeps_connection(conn.reusable, self._eof):
+                conn.start_next_cycle()
+                if self.pool.give_back(channel, conn):
+                    return
+            await channel.aclose()
 
     async def abort(self) -> None:
         """Close the socket whatever state the cycle is in."""
@@ -348,18 +335,8 @@ class Exchange:
         self._released = True
         if self.log is not None:
             self._log_end(self._eof)
-        try:
-            if self.channel is not None:
-                await self.channel.aclose()
-        finally:
-            self._end_turn()
-
-    def _end_turn(self) -> None:
-        """A bounded host's connection turn, given back once the connection is idle
-        again or closed."""
-        turn, self.turn = self.turn, None
-        if turn is not None:
-            turn.release()
+        if self.channel is not None:
+            await self.channel.aclose()
 
     def _what(self) -> tuple[str, str, int | str]:
         """Method, redacted target and status (``-`` before the head), for a log line."""
@@ -392,11 +369,8 @@ class Docker:
         self._pool = Pool(io)
         self._api_version = policy.pinned_version(api_version, io.environ)
         self._negotiate_lock = io.lock()
-        self._limiter = io.limiter(policy.MAX_CONCURRENT_REQUESTS)
-        # A bounded host's (ssh's) connections at once: each exchange, whole answer or
-        # stream, holds one of these turns for as long as it holds its connection.
-        bound = io.max_connections
-        self._connections = None if bound is None else io.limiter(bound)
+        # (a bounded host's pooled connections: as many requests at once, as many idle)
+        self._limiter = io.limiter(io.max_connections or policy.MAX_CONCURRENT_REQUESTS)
         self._tty = policy.TtyCache()
         self.containers = Containers(self)
         self.exec = Exec(self)
