@@ -10,9 +10,9 @@ and the certificate files to load, or the ``ssh`` command to run per connection;
 opening the socket or starting the process and building the TLS context (does
 ``ca.pem`` exist?) is the I/O client's work.
 
-The order is the docker CLI's: an explicit host, ``DOCKER_HOST``, an explicit context,
-``DOCKER_CONTEXT``, ``currentContext``, the default socket.  (The docker CLI refuses
-an explicit host and an explicit context together; so does ``resolve_host``.)
+The order is the docker CLI's: an explicit host or an explicit context (its ``-H`` and
+``--context``, which it refuses together, as ``resolve_host`` does), ``DOCKER_HOST``,
+``DOCKER_CONTEXT``, ``currentContext``, the default socket.
 """
 
 from __future__ import annotations
@@ -136,9 +136,10 @@ def resolve_host(
     read: Reader | None = None,
     context: str | None = None,
 ) -> HostSpec:
-    """The endpoint for ``host``, else ``env["DOCKER_HOST"]``, else a Docker context
-    (``context``, else ``env["DOCKER_CONTEXT"]``, else ``currentContext`` in
-    ``config.json``), else ``DEFAULT_HOST``: the docker CLI's order.
+    """The endpoint for ``host``, else the Docker context ``context``, else
+    ``env["DOCKER_HOST"]``, else a Docker context (``env["DOCKER_CONTEXT"]``, else
+    ``currentContext`` in ``config.json``), else ``DEFAULT_HOST``: the docker CLI's
+    order (``-H``, ``--context``, then the environment and the files).
 
     ``host`` is ``unix://PATH``, a bare path (``/...`` or ``./...``), ``tcp://HOST[:PORT]``
     (also ``http://``, ``https://``; ``[v6]:PORT``), or ``ssh://[USER@]HOST[:PORT][/PATH]``;
@@ -153,9 +154,13 @@ def resolve_host(
     """
     if host and context:
         raise ValueError(f"a host ({host!r}) and a context ({context!r}) were both given: give one")
+    if context and not host:
+        if read is None:
+            raise ValueError(f"the context {context!r} cannot be read: no reader given")
+        return context_host(context, env, read, tls=tls)
     address = host or env.get("DOCKER_HOST")
     if not address and read is not None:
-        name = context or context_name(env, read)
+        name = context_name(env, read)
         if name != DEFAULT_CONTEXT:
             return context_host(name, env, read, tls=tls)
     return _endpoint(address or DEFAULT_HOST, tls, env)

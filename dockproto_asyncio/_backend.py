@@ -453,8 +453,9 @@ async def open_docker(
     context: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Docker]:
-    """A client for ``host`` (else ``DOCKER_HOST``, else the Docker context: ``context``,
-    ``DOCKER_CONTEXT``, ``currentContext``; else ``unix:///var/run/docker.sock``).
+    """A client for ``host``, else the Docker context ``context``, else ``DOCKER_HOST``,
+    else the context ``DOCKER_CONTEXT`` or ``currentContext`` names (the docker CLI's
+    order), else ``unix:///var/run/docker.sock``.
 
     ``host`` may be ``ssh://[user@]host[:port]`` (each connection runs ``ssh ... docker
     system dial-stdio``; at most ``SSH_MAX_CONNECTIONS`` at once).

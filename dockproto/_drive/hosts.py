@@ -95,12 +95,12 @@ def tls_context(
     env: Mapping[str, str] | None = None,
     context: str | None = None,
 ) -> tuple[HostSpec, ssl.SSLContext | None]:
-    """Where ``host`` is (else ``DOCKER_HOST``, else the Docker context: ``context``,
-    ``DOCKER_CONTEXT``, ``currentContext``; else the default socket) and the TLS context
-    to speak to it with.  ``tls``: an ``SSLContext``, True (from ``DOCKER_CERT_PATH`` or
-    the context, verifying), False (plain), or None (``DOCKER_TLS_VERIFY`` or the
-    context decides, as in the docker CLI).  ``env``: the environment to read (else
-    this process's)."""
+    """Where ``host`` is (else the Docker context ``context``, else ``DOCKER_HOST``, else
+    the context of ``DOCKER_CONTEXT`` or ``currentContext``, else the default socket) and
+    the TLS context to speak to it with.  ``tls``: an ``SSLContext``, True (from
+    ``DOCKER_CERT_PATH`` or the context, verifying), False (plain), or None
+    (``DOCKER_TLS_VERIFY`` or the context decides, as in the docker CLI).  ``env``: the
+    environment to read (else this process's)."""
     given = tls is not None and not isinstance(tls, bool)  # an SSLContext (ssl is loaded)
     spec = resolve_host(
         host,
@@ -130,8 +130,8 @@ def resolve(
     env: Mapping[str, str] | None = None,
     context: str | None = None,
 ) -> HostSpec:
-    """Where ``host`` is (else ``DOCKER_HOST``, else the Docker context, else the
-    default socket), as ``dockproto.resolve_host`` decides on this process's
+    """Where ``host`` is (else the Docker context, or ``DOCKER_HOST``, in the docker
+    CLI's order, else the default socket), as ``dockproto.resolve_host`` decides on this process's
     environment (or ``env``) and the docker CLI's files."""
     return tls_context(host, tls, env, context)[0]
 

@@ -1,5 +1,5 @@
-"""Docker contexts in dockproto.resolve_host: the docker CLI's order (an explicit host,
-DOCKER_HOST, an explicit context, DOCKER_CONTEXT, currentContext, the default socket),
+"""Docker contexts in dockproto.resolve_host: the docker CLI's order (an explicit host or
+context, DOCKER_HOST, DOCKER_CONTEXT, currentContext, the default socket),
 meta.json and the TLS material, read through a reader given the files as a dict."""
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Reader:
 ORDER = [
     ("host", "tcp://arg:1", None, "tcp://env:2", "ctxenv", "ctxcfg", "tcp://arg:1"),
     ("DOCKER_HOST", None, None, "tcp://env:2", "ctxenv", "ctxcfg", "tcp://env:2"),
-    ("DOCKER_HOST beats context=", None, "ctxarg", "tcp://env:2", None, None, "tcp://env:2"),
+    ("context= beats DOCKER_HOST", None, "ctxarg", "tcp://env:2", "ctxenv", None, "tcp://ctxarg:4"),
     ("context=", None, "ctxarg", None, "ctxenv", "ctxcfg", "tcp://ctxarg:4"),
     ("DOCKER_CONTEXT", None, None, None, "ctxenv", "ctxcfg", "tcp://ctxenv:5"),
     ("currentContext", None, None, None, None, "ctxcfg", "tcp://ctxcfg:6"),
@@ -92,8 +92,9 @@ def test_resolution_order(
     current: str | None,
     expected: str,
 ) -> None:
-    """The first of: host, DOCKER_HOST, context=, DOCKER_CONTEXT, currentContext, the
-    default socket (``default`` as a context name is DOCKER_HOST or the socket)."""
+    """The first of: host or context= (the docker CLI's -H and --context), DOCKER_HOST,
+    DOCKER_CONTEXT, currentContext, the default socket (``default`` as a context name
+    is DOCKER_HOST or the socket)."""
     env = dict(BASE)
     if docker_host is not None:
         env["DOCKER_HOST"] = docker_host
@@ -121,9 +122,12 @@ def test_files_read_only_when_needed() -> None:
 
 
 def test_without_reader_no_context() -> None:
-    """Without a reader, contexts are not consulted (the mapping alone decides)."""
+    """Without a reader, contexts are not consulted (the mapping alone decides); an
+    explicit context then cannot be read."""
     env = {**BASE, "DOCKER_CONTEXT": "ctxenv"}
     assert resolve_host(env=env).address == DEFAULT_HOST
+    with pytest.raises(ValueError, match="the context 'x' cannot be read"):
+        resolve_host(env=env, context="x")
 
 
 def test_config_dir_defaults_to_home() -> None:
