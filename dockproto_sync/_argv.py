@@ -21,6 +21,7 @@ COMMANDS = (
     "load",
     "pull",
     "events",
+    "context",
 )
 
 
@@ -75,6 +76,11 @@ def _add_command(sub: Any, cmd: str) -> None:
     elif cmd == "events":
         p.add_argument("--since")
         p.add_argument("--until")
+    elif cmd == "context":
+        ctx = p.add_subparsers(dest="context_cmd", required=True, metavar="{ls,use}")
+        ctx.add_parser("ls", aliases=["list"], help="list the Docker contexts")
+        use = ctx.add_parser("use", help="make a context the current one (config.json)")
+        use.add_argument("name")
 
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
