@@ -17,10 +17,7 @@ The order is the docker CLI's: an explicit host or an explicit context (its ``-H
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os.path  # string functions only: join
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -276,8 +273,10 @@ def ssh_argv(
         argv += ["-p", str(port)]
     remote = ["docker", "system", "dial-stdio"]
     if socket is not None:
-        remote[1:1] = ["--host=unix://" + socket]
-    return (*argv, *SSH_OPTIONS, "--", host, " ".join(shlex.quote(a) for a in remote))
+        import shlex  # (here: ~10 ms that a program without ssh need not load)
+
+        remote[1:1] = [shlex.quote("--host=unix://" + socket)]
+    return (*argv, *SSH_OPTIONS, "--", host, " ".join(remote))
 
 
 def ssh_reason(stderr: bytes, returncode: int | None) -> str:
@@ -328,6 +327,8 @@ def docker_config_dir(env: Mapping[str, str]) -> str:
 
 def context_id(name: str) -> str:
     """A context's folder name: the sha256 of its name, in hex (the docker CLI's)."""
+    import hashlib  # (here, as json below: loaded by the programs that use contexts)
+
     return hashlib.sha256(name.encode()).hexdigest()
 
 
@@ -343,6 +344,8 @@ def context_tls_dir(env: Mapping[str, str], name: str) -> str:
 
 
 def _json_object(text: bytes, source: str) -> dict[str, Any]:
+    import json
+
     try:
         value = json.loads(text)
     except (UnicodeDecodeError, ValueError):
@@ -466,6 +469,8 @@ def with_current_context(config_text: bytes | None, name: str, source: str = "co
         config.pop("currentContext", None)
     else:
         config["currentContext"] = name
+    import json
+
     return json.dumps(config, indent="\t") + "\n"
 
 
