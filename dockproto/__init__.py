@@ -40,6 +40,7 @@ from ._events import (
     Result,
     StreamChunk,
     StreamKind,
+    WebSocketMessage,
 )
 from ._hosts import DEFAULT_HOST, DockerContext, HostSpec, docker_cert_path, resolve_host
 from ._request import Expect, Request
@@ -173,6 +174,7 @@ __all__ = [
     "UnsafeArchiveError",
     "Version",
     "Vol",
+    "WebSocketMessage",
     "api",
     "credentials_for",
     "docker_cert_path",

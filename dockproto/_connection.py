@@ -7,7 +7,11 @@ and everything received after go to one ``BodyDecoder`` (the C core), which undo
 chunked coding and the stream's own framing in one pass.  An upgrade (attach, exec
 start: ``Connection: Upgrade``, ``Upgrade: tcp``) ends in ``101``; the bytes that came in
 the same read as the head are fed to the demultiplexer first, so output that arrives
-with the upgrade is never lost.
+with the upgrade is never lost.  A WebSocket upgrade (attach/ws: ``Upgrade: websocket``)
+ends in ``101`` too, its ``Sec-WebSocket-Accept`` checked against the key sent; then
+frames both ways (``_websocket``): ``WebSocketMessage`` events in, ``send_websocket``
+and ``close_websocket`` out, and ``take_replies`` for the pongs and the close answer
+the peer is owed.
 
 States::
 
@@ -47,6 +51,7 @@ from ._since import check_min_api
 if TYPE_CHECKING:  # (loaded with the C core when a streamed body first needs a decoder)
     from ._decode import BodyDecoder
     from ._events import Event
+    from ._websocket import WebSocketDecoder
 
 USER_AGENT = "dockproto/0.1"
 
@@ -145,7 +150,9 @@ class Connection:
         self._state = State.IDLE
         self._request: Request[Any] | None = None
         self._pending: collections.deque[Event] = collections.deque()
-        self._decoder: BodyDecoder | None = None
+        self._decoder: BodyDecoder | WebSocketDecoder | None = None
+        self._websocket: WebSocketDecoder | None = None  # after a WebSocket upgrade
+        self._websocket_key = ""
         # A whole body as h11 hands it out: joined once at its end (a small answer comes
         # as one piece, which is then decoded as it is, uncopied).
         self._body: list[bytes | bytearray] = []
@@ -240,6 +247,8 @@ class Connection:
             headers += request.headers
         if request.expect is Expect.HIJACK:
             headers += (("Connection", "Upgrade"), ("Upgrade", "tcp"))
+        elif request.expect is Expect.WEBSOCKET:
+            headers += self._websocket_headers(request)
         if request.streamed_body:
             headers += (("Transfer-Encoding", "chunked"),)
         elif request.body is not None or request.method in ("POST", "PUT"):
@@ -279,9 +288,79 @@ class Connection:
         return out
 
     def send_stdin(self, data: bytes) -> bytes:
-        """The bytes that carry ``data`` to a hijacked stream's stdin (sent as they are)."""
+        """The bytes that carry ``data`` to a hijacked stream's stdin (sent as they are;
+        after a WebSocket upgrade, as one binary message)."""
         self._check(State.HIJACKED)
+        if self._websocket is not None:
+            return self.send_websocket(data)
         return bytes(data)
+
+    # -- WebSocket (attach/ws) ------------------------------------------------------
+
+    def _websocket_headers(self, request: Request[Any]) -> tuple[tuple[str, str], ...]:
+        """The upgrade headers, with the request's own ``Sec-WebSocket-Key`` if it has
+        one (a test's, for exact bytes), else a fresh one; the key is kept to check the
+        answer's ``Sec-WebSocket-Accept``."""
+        from ._websocket import new_key
+
+        given = [v for k, v in request.headers if k.lower() == "sec-websocket-key"]
+        self._websocket_key = given[0] if given else new_key()
+        out: tuple[tuple[str, str], ...] = (
+            ("Connection", "Upgrade"),
+            ("Upgrade", "websocket"),
+            ("Sec-WebSocket-Version", "13"),
+        )
+        if not given:
+            out += (("Sec-WebSocket-Key", self._websocket_key),)
+        return out
+
+    def _websocket_decoder(self, *states: State) -> WebSocketDecoder:
+        self._check(*states)
+        if self._websocket is None:
+            raise RuntimeError("this connection was not upgraded to a WebSocket")
+        return self._websocket
+
+    def send_websocket(
+        self, data: bytes | str, *, text: bool | None = None, mask: bytes | None = None
+    ) -> bytes:
+        """The bytes of one WebSocket message carrying ``data`` (a ``str`` goes as a
+        text message, bytes as binary unless ``text``); ``mask`` is for tests."""
+        from ._websocket import Opcode, encode_frame
+
+        ws = self._websocket_decoder(State.HIJACKED)
+        if ws.closing:
+            raise RuntimeError("the WebSocket is closing: no message may follow a close")
+        is_text = isinstance(data, str) if text is None else text
+        payload = data.encode() if isinstance(data, str) else bytes(data)
+        return encode_frame(Opcode.TEXT if is_text else Opcode.BINARY, payload, mask=mask)
+
+    def close_websocket(
+        self, code: int | None = 1000, reason: str = "", *, mask: bytes | None = None
+    ) -> bytes:
+        """The bytes of our close frame (once; ``b""`` after): no message may follow it,
+        and the peer's messages stay readable until its own close answers it."""
+        from ._websocket import Opcode, close_payload, encode_frame
+
+        ws = self._websocket_decoder(State.HIJACKED, State.CLOSED)
+        if ws.closing:
+            return b""
+        payload = close_payload(code, reason)
+        ws.closing = True
+        return encode_frame(Opcode.CLOSE, payload, mask=mask)
+
+    def take_replies(self) -> bytes:
+        """What the WebSocket owes the peer (pongs, the answer to its close): to be
+        written as soon as it is there.  ``b""`` when nothing is owed, or no WebSocket."""
+        ws = self._websocket
+        return ws.take_replies() if ws is not None else b""
+
+    @property
+    def websocket_close(self) -> tuple[int | None, str] | None:
+        """The code and reason of the peer's close frame, once it has come."""
+        ws = self._websocket
+        if ws is None or not ws.done or (ws.close_code is None and not ws.closing):
+            return None
+        return ws.close_code, ws.close_reason
 
     # -- receiving --------------------------------------------------------------
 
@@ -303,7 +382,9 @@ class Connection:
         self._starved = False
         self._h11.receive_data(data if type(data) is bytes else bytes(data))
 
-    def _feed(self, decoder: BodyDecoder, data: bytes | bytearray | memoryview) -> None:
+    def _feed(
+        self, decoder: BodyDecoder | WebSocketDecoder, data: bytes | bytearray | memoryview
+    ) -> None:
         # Bad bytes must not cost the good ones before them: the events decoded before
         # the fault are delivered first, and the error is raised after them.
         try:
@@ -395,6 +476,13 @@ class Connection:
         self._response = resp
         self._reusable = resp.header("connection") != "close"
         if resp.status_code >= 400 or req.expect not in (Expect.STREAM, Expect.HIJACK):
+            if req.expect is Expect.WEBSOCKET and resp.status_code < 400:
+                raise self._fail(
+                    ProtocolError(
+                        f"the daemon answered {resp.status_code} to a WebSocket upgrade, "
+                        "not 101 Switching Protocols"
+                    )
+                )
             self._state = State.BODY_H11
             self._body.clear()
             self._body_size = 0
@@ -437,6 +525,8 @@ class Connection:
         headers = _lower_headers(event.headers)
         head = Response(status_code=101, headers=headers, reason=bytes(event.reason))
         self._response = head
+        if req.expect is Expect.WEBSOCKET:
+            return self._websocket_upgraded(head)
         content = self._stream_content(req, head)
         self._reusable = False
         self._state = State.HIJACKED
@@ -445,7 +535,22 @@ class Connection:
         self._start_decoder(BodyDecoder(Framing.CLOSE, content))
         return Hijacked(headers=headers, multiplexed=content is Content.MUX)
 
-    def _start_decoder(self, decoder: BodyDecoder) -> None:
+    def _websocket_upgraded(self, head: Response) -> Hijacked:
+        from ._websocket import WebSocketDecoder, accept_for
+
+        if (head.header("upgrade") or "").lower() != "websocket":
+            raise self._fail(ProtocolError("the daemon's 101 does not upgrade to websocket"))
+        if head.header("sec-websocket-accept") != accept_for(self._websocket_key):
+            raise self._fail(
+                ProtocolError("the daemon's Sec-WebSocket-Accept does not answer the key sent")
+            )
+        self._reusable = False
+        self._state = State.HIJACKED
+        self._websocket = decoder = WebSocketDecoder()
+        self._start_decoder(decoder)
+        return Hijacked(headers=head.headers, multiplexed=False)
+
+    def _start_decoder(self, decoder: BodyDecoder | WebSocketDecoder) -> None:
         self._decoder = decoder
         held, closed = self._h11.trailing_data
         if held:
@@ -489,7 +594,9 @@ class Connection:
             return self._pending.popleft()
         return self._finish_stream(dec)
 
-    def _finish_stream(self, dec: BodyDecoder) -> ConnectionClosed | EndOfMessage:
+    def _finish_stream(
+        self, dec: BodyDecoder | WebSocketDecoder
+    ) -> ConnectionClosed | EndOfMessage:
         self._leftover = dec.unused
         if self._state is State.HIJACKED:
             self._state = State.CLOSED
@@ -572,6 +679,7 @@ class Connection:
             held, closed = self._h11.trailing_data
             self._starved = not held and not closed
         self._decoder = None
+        self._websocket = None
         self._leftover = b""
         self._request = None
         self._response = None

@@ -265,6 +265,72 @@ def credentials_for(
     return _stored(config, registry, source)
 
 
+# -- docker login: what the CLI stores, decided here; the client writes it ----------------
+
+
+def login_server(server: str | None) -> str:
+    """The key ``docker login SERVER`` stores credentials under: Docker Hub's
+    ``https://index.docker.io/v1/`` for no server (or ``docker.io``), else the host of
+    ``server`` (``https://reg:5000/v2/`` is ``reg:5000``), as the CLI converts it."""
+    if not server or server in ("docker.io", HUB_KEY):
+        return HUB_KEY
+    host = server.split("://", 1)[1] if server.startswith(("http://", "https://")) else server
+    host = host.split("/", 1)[0]
+    if not host or any(c in host for c in " \t\r\n?#@"):
+        raise ValueError(f"invalid registry address {server!r}")
+    return host
+
+
+def login_helper(config: Mapping[str, Any], server: str, source: str = "config.json") -> str | None:
+    """The credential helper that stores ``server``'s credentials (``credHelpers``, else
+    ``credsStore``), or None: then they go into ``auths``."""
+    for key, helper in _section(config, "credHelpers", source).items():
+        if _key_matches(key, server.split("://", 1)[-1].split("/", 1)[0]):
+            return str(helper)
+    store = config.get("credsStore")
+    return str(store) if store else None
+
+
+def with_login(
+    config: Mapping[str, Any],
+    server: str,
+    username: str,
+    password: str,
+    identitytoken: str | None = None,
+    *,
+    in_helper: bool = False,
+) -> dict[str, Any]:
+    """``config`` with ``server``'s login stored as the docker CLI stores it: in
+    ``auths``, ``{"auth": base64("user:password")}`` (with an identity token, the
+    password is left out and the token kept beside it); when a helper holds the secret
+    (``in_helper``), an empty entry that only names the server.  Every other key is
+    kept as it was."""
+    new = dict(config)
+    auths = dict(_section(config, "auths", "config.json"))
+    if in_helper:
+        auths[server] = {}
+    else:
+        secret = "" if identitytoken else password
+        entry: dict[str, str] = {
+            "auth": base64.b64encode(f"{username}:{secret}".encode()).decode("ascii")
+        }
+        if identitytoken:
+            entry["identitytoken"] = identitytoken
+        auths[server] = entry
+    new["auths"] = auths
+    return new
+
+
+def helper_store_input(
+    server: str, username: str, password: str, identitytoken: str | None
+) -> bytes:
+    """What ``docker-credential-<helper> store`` reads: the server, user and secret (an
+    identity token is stored as the user ``<token>``, as the CLI does)."""
+    if identitytoken:
+        username, password = "<token>", identitytoken
+    return json.dumps({"ServerURL": server, "Username": username, "Secret": password}).encode()
+
+
 __all__ = [
     "HUB_KEY",
     "HUB_NAMES",

@@ -4,7 +4,9 @@ A plain request goes ``Response`` -> ``Result`` (the typed JSON value) -> ``EndO
 an error status goes ``Response`` -> ``ErrorResponse`` -> ``EndOfMessage``.  A streamed
 body goes ``Response`` -> items (``StreamChunk``, ``JSONMessage``, ``TarMember``/``TarData``/
 ``EndOfArchive``, or ``RawData``) -> ``EndOfMessage``.  An upgrade (attach, exec start) goes
-``Hijacked`` -> ``StreamChunk``... -> ``ConnectionClosed`` once the daemon closes.
+``Hijacked`` -> ``StreamChunk``... -> ``ConnectionClosed`` once the daemon closes; a
+WebSocket upgrade (``attach/ws``) goes ``Hijacked`` -> ``WebSocketMessage``... ->
+``ConnectionClosed``.
 
 ``Event`` is the union of them all, and ``next_event()`` returns ``Event | type[NEED_DATA]``:
 ``NEED_DATA`` is a class used as a value, as h11's is, so that ``if event is NEED_DATA``
@@ -157,6 +159,15 @@ class Hijacked:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSocketMessage:
+    """One whole message of a WebSocket stream (``containers.attach_ws``): its bytes, and
+    whether the peer sent it as text (the daemon sends binary since API 1.28)."""
+
+    data: bytes
+    text: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class EndOfMessage:
     """The body ended where the protocol says it may."""
 
@@ -199,6 +210,7 @@ if TYPE_CHECKING:
         | Hijacked
         | ConnectionClosed
         | StreamItem
+        | WebSocketMessage
     )
     """Every event ``Connection.next_event()`` returns (besides ``NEED_DATA``)."""
 
@@ -211,7 +223,14 @@ def _unions() -> dict[str, Any]:
     stream_item = StreamChunk | RawData | JSONMessage | TarMember | TarData | EndOfArchive
     result: type = Result  # (bare: ``isinstance`` takes no ``Result[Any]``)
     event = (
-        Response | result | ErrorResponse | EndOfMessage | Hijacked | ConnectionClosed | stream_item
+        Response
+        | result
+        | ErrorResponse
+        | EndOfMessage
+        | Hijacked
+        | ConnectionClosed
+        | stream_item
+        | WebSocketMessage
     )
     return {"StreamItem": stream_item, "Event": event}
 
@@ -247,4 +266,5 @@ __all__ = [
     "TarData",
     "TarMember",
     "TarType",
+    "WebSocketMessage",
 ]

@@ -3,9 +3,10 @@
 A request knows its method, its unversioned path and query, its headers and body, and
 how its answer is decoded (``expect``): a whole JSON value turned into a model
 (``JSON``), no body (``EMPTY``), plain text (``TEXT``), a streamed body (``STREAM``,
-with the ``Content`` it carries), or an upgrade to a raw bidirectional stream
-(``HIJACK``: attach and exec start).  The API version prefix is added when the request
-is sent, by the ``Connection`` that knows the negotiated version.
+with the ``Content`` it carries), an upgrade to a raw bidirectional stream (``HIJACK``:
+attach and exec start), or an upgrade to WebSocket frames (``WEBSOCKET``: attach/ws).
+The API version prefix is added when the request is sent, by the ``Connection`` that
+knows the negotiated version.
 
 ``Request[T]`` is generic in ``T``, the type of the ``Result.value`` its answer gives:
 ``Request[Version]``, ``Request[list[ContainerSummary]]``, ``Request[dict[str, Any]]``
@@ -53,6 +54,7 @@ class Expect(enum.Enum):
     TEXT = "text"
     STREAM = "stream"
     HIJACK = "hijack"
+    WEBSOCKET = "websocket"
 
 
 T_co = TypeVar("T_co", covariant=True)

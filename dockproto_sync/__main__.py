@@ -2,8 +2,9 @@
 
 dockproto version | ps [-a] | images | run [--rm] [-i] [-t] IMAGE CMD... |
           logs [-f] ID | exec ID CMD... | export ID [-o FILE] | import FILE [REPO[:TAG]] |
-          load FILE | pull NAME[:TAG] | events [--since T] [--until T] |
-          context ls | context use NAME
+          load FILE | pull NAME[:TAG] | events [--since T] [--until T]
+          | login [SERVER] -u USER [--password-stdin] | push [-a] NAME[:TAG]
+          | context ls | context use NAME
 
 No event loop: one thread, and a second one only to pump stdin for ``run -i``.  Start-up
 time matters for a command run once per call, so this imports what a command uses when
@@ -203,6 +204,10 @@ def _run(docker: Docker, args: Any) -> int:
                 bar.show(msg)
         bar.done()
         return 0
+    if args.cmd == "login":
+        return _login(docker, args)
+    if args.cmd == "push":
+        return _push(docker, args)
     if args.cmd == "events":
         import json
 
@@ -246,6 +251,109 @@ def _context(args: Any) -> int:
     return 0
 
 
+def _login(docker: Docker, args: Any) -> int:
+    """``login [SERVER] -u USER --password-stdin``: check the credentials with the daemon
+    (``POST /auth``), then store them as the docker CLI does: in the credential helper
+    that config.json names for the server, else in its ``auths`` (base64 user:password)."""
+    import json
+
+    from dockproto import _credentials as creds
+    from dockproto._drive.hosts import environ
+
+    server = creds.login_server(args.server)
+    if args.password_stdin:
+        password = sys.stdin.read()
+        password = password[:-1] if password.endswith("\n") else password
+        password = password[:-1] if password.endswith("\r") else password
+    elif sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password: ")
+    else:
+        print(
+            "dockproto: login needs --password-stdin when stdin is not a terminal", file=sys.stderr
+        )
+        return 1
+    if not password:
+        print("dockproto: login needs a password", file=sys.stderr)
+        return 1
+    answer = docker.auth(args.username, password, server)
+    token = str((answer or {}).get("IdentityToken") or "") or None
+    path = creds.docker_config_path(environ())
+    try:
+        with open(path, "rb") as f:
+            config = creds.parse_config(f.read(), path)
+    except FileNotFoundError:
+        config = {}
+    helper = creds.login_helper(config, server, path)
+    if helper is not None:
+        import subprocess
+
+        program = f"docker-credential-{helper}"
+        data = creds.helper_store_input(server, args.username, password, token)
+        try:
+            done = subprocess.run([program, "store"], input=data, capture_output=True, check=False)
+        except FileNotFoundError:
+            raise dockproto.CredentialError(f"credential helper {program} is not on PATH") from None
+        if done.returncode != 0:  # (what it printed may hold the secret: not shown)
+            raise dockproto.CredentialError(f"{program} store failed ({done.returncode})")
+    else:
+        print(f"WARNING! Your password will be stored unencrypted in {path}.", file=sys.stderr)
+    stored = creds.with_login(
+        config, server, args.username, password, token, in_helper=helper is not None
+    )
+    _write_private(path, json.dumps(stored, indent="\t") + "\n")
+    print("Login Succeeded")
+    return 0
+
+
+def _write_private(path: str, text: str) -> None:
+    """Replace ``path`` by ``text`` at once (a new file beside it, renamed over it), as
+    the docker CLI saves config.json: through a symbolic link, keeping the file's mode
+    (a new one is its owner's only)."""
+    import tempfile
+
+    path = os.path.realpath(path)
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".config.json.", dir=folder)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            try:
+                os.fchmod(f.fileno(), os.stat(path).st_mode & 0o7777)
+            except FileNotFoundError:
+                pass  # (mkstemp's 0600)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _push(docker: Docker, args: Any) -> int:
+    """``push [-a] NAME[:TAG]`` with a progress display; the digest line goes to stdout.
+    Without a tag, ``latest`` (every tag with ``-a``), as the docker CLI does."""
+    name, tag = _split_ref(args.name)
+    if args.all_tags:
+        if tag is not None:
+            print("dockproto: push -a takes a name without a tag", file=sys.stderr)
+            return 1
+    elif tag is None and "@" not in name:
+        tag = "latest"
+    bar = _Progress()
+    digests: list[str] = []
+    with docker.images.push(name, tag=tag) as messages:
+        for msg in messages:
+            bar.show(msg)
+            status = msg.value.get("status") if isinstance(msg.value, dict) else None
+            if isinstance(status, str) and "digest: sha256:" in status:
+                digests.append(status)
+    bar.done()
+    for line in digests:
+        print(line)
+    return 0
+
+
 def _fast_args(argv: Sequence[str]) -> Any:
     """The commonest lines, ``[-H HOST] version``, ``[-H HOST] ps [-a]`` and ``[-H HOST]
     images``, read without argparse: importing it and building even one sub-parser is
@@ -286,6 +394,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except dockproto.DockerError as exc:
         print(f"dockproto: Error response from daemon: {exc.message}", file=sys.stderr)
         return 125
+    except dockproto.CredentialError as exc:
+        print(f"dockproto: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except ValueError as exc:  # (a Docker context that does not exist, a bad address)

@@ -21,6 +21,8 @@ COMMANDS = (
     "load",
     "pull",
     "events",
+    "login",
+    "push",
     "context",
 )
 
@@ -76,6 +78,13 @@ def _add_command(sub: Any, cmd: str) -> None:
     elif cmd == "events":
         p.add_argument("--since")
         p.add_argument("--until")
+    elif cmd == "login":
+        p.add_argument("server", nargs="?", help="the registry (default: Docker Hub)")
+        p.add_argument("-u", "--username", required=True)
+        p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    elif cmd == "push":
+        p.add_argument("-a", "--all-tags", action="store_true", help="push every tag of NAME")
+        p.add_argument("name")
     elif cmd == "context":
         ctx = p.add_subparsers(dest="context_cmd", required=True, metavar="{ls,use}")
         ctx.add_parser("ls", aliases=["list"], help="list the Docker contexts")

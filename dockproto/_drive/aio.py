@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -28,7 +28,14 @@ from .. import _policy as policy
 from .. import api
 from .._connection import Connection
 from .._content import Content
-from .._errors import ContainerError, DockerConnectionError, DockerError, NotFound, ProtocolError
+from .._errors import (
+    BadParameter,
+    ContainerError,
+    DockerConnectionError,
+    DockerError,
+    NotFound,
+    ProtocolError,
+)
 from .._events import (
     NEED_DATA,
     ConnectionClosed,
@@ -39,6 +46,7 @@ from .._events import (
     Response,
     StreamChunk,
     StreamKind,
+    WebSocketMessage,
 )
 from .._request import Request
 from .._since import check_min_api
@@ -206,11 +214,29 @@ class Exchange:
             await self.abort()
             raise
         except self.io.broken as exc:
+            refused = await self._refusal() if self.request.streamed_body else None
             await self.abort()
+            if refused is not None:
+                raise refused from None
             raise ProtocolError(f"the connection broke while sending the request: {exc}") from None
         except BaseException:
             await self.abort()
             raise
+
+    async def _refusal(self) -> DockerError | None:
+        """The daemon's error, when it answered a streamed body before reading it all and
+        closed (dockerd's 409 to ``plugins.create`` under a name in use): the write
+        broke, the answer is still there to read.  None when it is not (best effort)."""
+        try:
+            head = await self.next_event()
+            if not policy.error_head(head):
+                return None
+            while isinstance(event := await self.next_event(), Response):
+                pass
+        except Exception:
+            return None
+        exception = getattr(event, "exception", None)
+        return exception() if callable(exception) else None
 
     async def _send_request(self, channel: Channel, conn: Connection, body: Body) -> None:
         await self._send(channel, conn.send_request(self.request))
@@ -360,10 +386,10 @@ class Exchange:
 
 class Docker:
     """A client for one daemon: ``docker.containers``, ``exec``, ``images``, ``networks``,
-    ``volumes``, and ``version``, ``ping``, ``info``, ``df``, ``events``."""
+    ``volumes``, ``plugins``, and ``version``, ``ping``, ``info``, ``df``, ``events``."""
 
     def __init__(self, io: Backend, *, api_version: str | None = None) -> None:
-        from .afacade import Containers, Exec, Images, Networks, Volumes
+        from .afacade import Containers, Distribution, Exec, Images, Networks, Plugins, Volumes
 
         self._io = io
         self._pool = Pool(io)
@@ -377,6 +403,8 @@ class Docker:
         self.images = Images(self)
         self.networks = Networks(self)
         self.volumes = Volumes(self)
+        self.plugins = Plugins(self)
+        self.distribution = Distribution(self)
 
     @property
     def api_version(self) -> str | None:
@@ -449,6 +477,22 @@ class Docker:
             await exchange.abort()
             raise
         return DockerStream(exchange, policy.hijacked(request, head), exec_id)
+
+    async def websocket(
+        self, request: Request[Any], timeout: float | None = None
+    ) -> WebSocketStream:
+        """Send a WebSocket upgrade request (attach/ws) and hand back its stream."""
+        exchange = await self._start(request, None, timeout)
+        exchange.idle = True
+        try:
+            head = await exchange.read_head()
+        except BaseException:
+            await exchange.abort()
+            raise
+        if not isinstance(head, Hijacked):  # (the connection refuses any other answer)
+            await exchange.abort()
+            raise ProtocolError("the daemon did not upgrade to a WebSocket")
+        return WebSocketStream(exchange, head)
 
     # -- system ---------------------------------------------------------------------
 
@@ -649,14 +693,21 @@ class Docker:
             tag, name = ref.pull_tag, ref.repository
         await self.pull_image(name, tag, platform, auth, progress, timeout)
         wanted = f"{name}@{tag}" if ":" in tag and "@" not in name else f"{name}:{tag}"
-        found = await self.request(
-            api.images.list(filters={"reference": [wanted]}, digests=True), timeout=timeout
-        )
-        if not found:  # (a digest pull: found by inspecting what it named)
-            info = await self.request(api.images.inspect(wanted), timeout=timeout)
-            found = await self.request(
-                api.images.list(filters={"id": [info["Id"]]}, digests=True), timeout=timeout
-            )
+        # What the reference names now, then its summary, listed by its repository: a
+        # filter by the tagged name leaves dockerd's RepoDigests out.  (No digests=:
+        # both engines list RepoDigests anyway, and podman 4.3 answers digests=true with
+        # an empty body.)  Else by its id, which podman's filters know and dockerd's not.
+        info = await self.request(api.images.inspect(wanted), timeout=timeout)
+        image_id = str(info["Id"]).removeprefix("sha256:")
+        listed = await self.request(api.images.list(filters={"reference": [name]}), timeout=timeout)
+        found = [s for s in listed if s.id.removeprefix("sha256:") == image_id]
+        if not found:
+            try:
+                found = await self.request(
+                    api.images.list(filters={"id": [image_id]}), timeout=timeout
+                )
+            except BadParameter:  # (dockerd: "Invalid filter 'id'")
+                found = []
         if not found:
             raise NotFound(404, f"{wanted} was pulled but is not among the images")
         return found[0]
@@ -716,6 +767,40 @@ class Docker:
         if plan.check and code != 0:
             raise ContainerError(result, plan.cmd, plan.image)
         return result
+
+    async def install_plugin(
+        self,
+        remote: str,
+        name: str | None,
+        auth: Mapping[str, Any] | None,
+        enable: bool,
+        settings: Sequence[str] | Mapping[str, str] | None,
+        accept: Callable[[list[dict[str, Any]]], object] | None,
+        progress: Callable[[JSONMessage], object] | None,
+        timeout: float | None,
+    ) -> dict[str, Any]:
+        """``docker plugin install``: ask what the plugin needs, pull it granting that
+        (``accept``, if given, must approve it first), apply ``settings``, enable it;
+        the installed plugin's inspect dict."""
+        local = remote if name is None else name
+        api.plugins.pull(remote, name)  # (the arguments are checked before anything is sent)
+        if settings is not None:
+            api.plugins.set(local, settings)
+        if auth is None:
+            auth = await self.auth_for(remote)
+        wanted = await self.request(api.plugins.privileges(remote, auth), timeout=timeout)
+        if accept is not None and not accept(wanted):
+            raise PermissionError(f"the privileges {remote} asks for were not granted")
+        req = api.plugins.pull(remote, name, wanted, auth)
+        async with self.stream(req, raise_errors=True, timeout=timeout) as messages:
+            async for message in messages:
+                if progress is not None:
+                    progress(message)
+        if settings:
+            await self.request(api.plugins.set(local, settings), timeout=timeout)
+        if enable:
+            await self.request(api.plugins.enable(local), timeout=timeout)
+        return await self.request(api.plugins.inspect(local), timeout=timeout)
 
     async def _clean_up_run(self, plan: RunPlan, cid: str | None) -> None:
         """After a failed, cancelled or timed-out run: kill the container, and remove it
@@ -856,6 +941,114 @@ class DockerStream:
 
 
 ExecStream = DockerStream  # an exec's stream: also ``exit_code()``
+
+
+class WebSocketStream:
+    """An attach over a WebSocket (``containers.attach_ws``): output as ``bytes``
+    messages, stdin as messages sent.
+
+    ``receive()`` gives the next message, or None at the end; ``async for message in
+    ws``; ``send(data)`` sends one message (bytes as binary, ``str`` as text);
+    ``send_eof()`` sends the close frame (no message may follow, output stays readable
+    until the daemon's own close); ``aclose`` closes the socket.  Pings are answered.
+    """
+
+    def __init__(self, exchange: Exchange, hijacked: Hijacked) -> None:
+        self._exchange = exchange
+        self.hijacked = hijacked
+        self.headers = hijacked.headers
+        self._ended = False
+        self._items: list[Any] = []  # decoded from the last read, last first
+
+    @property
+    def close_code(self) -> int | None:
+        """The code of the daemon's close frame (1000: normal), once it has come."""
+        conn = self._exchange.conn
+        got = conn.websocket_close if conn is not None else None
+        return None if got is None else got[0]
+
+    async def receive(self) -> bytes | None:
+        """The next message, or None once the daemon has closed the WebSocket."""
+        try:
+            return await self.__anext__()
+        except StopAsyncIteration:
+            return None
+
+    def __aiter__(self) -> WebSocketStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        while True:
+            if not self._items:
+                if self._ended:
+                    raise StopAsyncIteration
+                try:
+                    self._items = await self._exchange.next_events()
+                except BaseException:
+                    if self._ended:  # closed while reading (from another thread)
+                        raise StopAsyncIteration from None
+                    raise
+                await self._send_replies()
+            event = self._items.pop()
+            if type(event) is WebSocketMessage:
+                return event.data
+            if isinstance(event, ConnectionClosed):
+                self._ended = True
+                self._items = []
+                await self._exchange.abort()
+                raise StopAsyncIteration
+            raise ProtocolError(f"unexpected {type(event).__name__} in a WebSocket")
+
+    async def _send_replies(self) -> None:
+        """Write what the WebSocket owes the daemon (pongs, the answer to its close)."""
+        conn, channel = self._exchange.conn, self._exchange.channel
+        assert conn is not None and channel is not None
+        owed = conn.take_replies()
+        if owed:
+            try:
+                await channel.send_all(owed, self._exchange.wait())
+            except self._exchange.io.broken:
+                pass  # (the daemon closed already: it is owed nothing more)
+
+    async def send(self, data: bytes | str) -> None:
+        """Send one message: bytes as a binary message, a ``str`` as a text one."""
+        conn, channel = self._exchange.conn, self._exchange.channel
+        assert conn is not None and channel is not None
+        await channel.send_all(conn.send_websocket(data), self._exchange.wait())
+
+    async def send_all(self, data: bytes) -> None:
+        """Write ``data`` to stdin (one binary message), as ``DockerStream.send_all``."""
+        await self.send(bytes(data))
+
+    async def send_eof(self, code: int = 1000, reason: str = "") -> None:
+        """Send the close frame: stdin ends, the output stays readable to its end."""
+        conn, channel = self._exchange.conn, self._exchange.channel
+        assert conn is not None and channel is not None
+        frame = conn.close_websocket(code, reason)
+        if frame:
+            await channel.send_all(frame, self._exchange.wait())
+
+    async def read_all(self) -> list[bytes]:
+        """Every remaining message, until the end."""
+        return [message async for message in self]
+
+    async def collect(self) -> bytes:
+        """The rest of the output, joined."""
+        return b"".join([message async for message in self])
+
+    async def aclose(self) -> None:
+        """Close the WebSocket's socket (without a close handshake)."""
+        self._ended = True
+        self._items = []
+        await self._exchange.abort()
+
+    async def __aenter__(self) -> WebSocketStream:
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
 
 
 class StreamContext(Generic[T]):

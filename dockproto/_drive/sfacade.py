@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .. import _models, api
 from .._events import JSONMessage, StreamChunk
-from .sync import DockerStream, EventStream, Exchange, ExecStream, StreamContext, TarStream
+from .sync import (
+    DockerStream,
+    EventStream,
+    Exchange,
+    ExecStream,
+    StreamContext,
+    TarStream,
+    WebSocketStream,
+)
 
 if TYPE_CHECKING:
     from .._models import (
@@ -105,6 +113,7 @@ class Containers(_Area):
         stop_signal: str | None = None,
         host_config: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
+        platform: str | None = None,
         timeout: float | None = None,
     ) -> str:
         """``POST /containers/create``; the answer is the new container's id."""
@@ -142,6 +151,7 @@ class Containers(_Area):
                 stop_signal=stop_signal,
                 host_config=host_config,
                 config=config,
+                platform=platform,
             ),
             timeout=timeout,
         )
@@ -353,6 +363,24 @@ class Containers(_Area):
             )
 
         return StreamContext(open_)
+
+    def attach_ws(
+        self,
+        container: str,
+        logs: bool = False,
+        stream: bool = True,
+        stdin: bool = False,
+        stdout: bool = True,
+        stderr: bool = True,
+        detach_keys: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> StreamContext[WebSocketStream]:
+        """``GET /containers/{id}/attach/ws``, upgraded to a WebSocket: the output comes as
+        messages (``WebSocketMessage``; stdout and stderr together, not multiplexed), and
+        each message sent goes to stdin."""
+        req = api.containers.attach_ws(container, logs, stream, stdin, stdout, stderr, detach_keys)
+        return StreamContext(lambda: self._docker.websocket(req, timeout))
 
     def export(self, container: str, *, timeout: float | None = None) -> TarStream:
         """``GET /containers/{id}/export``: tar items (or ``RawData`` with ``raw``)."""
@@ -850,6 +878,11 @@ class Images(_Area):
         """``GET /images/get?names=``: a ``docker save`` tar as tar items (or ``RawData``)."""
         return TarStream(lambda: self._docker._start(api.images.save(names), None, timeout))
 
+    def get(self, name: str, *, timeout: float | None = None) -> TarStream:
+        """``GET /images/{name}/get``: one image (all its tags for a repository name) as a
+        ``docker save`` tar, as tar items (or ``RawData``); ``save`` takes several."""
+        return TarStream(lambda: self._docker._start(api.images.get(name), None, timeout))
+
     def load(
         self,
         data: bytes | str | os.PathLike[str] | Iterable[bytes],
@@ -920,10 +953,16 @@ class Networks(_Area):
         return str(value["Id"])
 
     def inspect(
-        self, network: str, verbose: bool = False, *, timeout: float | None = None
+        self,
+        network: str,
+        verbose: bool = False,
+        scope: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
-        """``GET /networks/{id}`` as a dict."""
-        return self._docker.request(api.networks.inspect(network, verbose), timeout=timeout)
+        """``GET /networks/{id}`` as a dict; ``scope`` (``swarm``, ``global``, ``local``) looks
+        for the network in that scope only."""
+        return self._docker.request(api.networks.inspect(network, verbose, scope), timeout=timeout)
 
     def connect(
         self,
@@ -994,3 +1033,169 @@ class Volumes(_Area):
     ) -> dict[str, Any]:
         """``POST /volumes/prune``: ``{"VolumesDeleted": [...], "SpaceReclaimed": n}``."""
         return self._docker.request(api.volumes.prune(filters), timeout=timeout)
+
+
+class Plugins(_Area):
+    """``docker.plugins``."""
+
+    def list(
+        self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        """``GET /plugins``: the installed plugins as dicts (``filters``: ``capability``,
+        ``enabled``; the spec's ``enable`` is refused by dockerd)."""
+        return self._docker.request(api.plugins.list(filters), timeout=timeout)
+
+    def privileges(
+        self, remote: str, auth: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        """``GET /plugins/privileges?remote=``: what the plugin asks to be granted, a list of
+        ``{"Name", "Description", "Value"}`` (what ``pull`` then takes as ``privileges``).
+
+        Without ``auth``, the credentials for its registry in the docker CLI's config
+        (``$DOCKER_CONFIG/config.json``: ``auths``, ``credHelpers``, ``credsStore``).
+        """
+        api.plugins.privileges(remote, auth)  # the arguments are checked before anything is sent
+        auth_ = auth if auth is not None else self._docker.auth_for(remote)
+        return self._docker.request(api.plugins.privileges(remote, auth_), timeout=timeout)
+
+    def pull(
+        self,
+        remote: str,
+        name: str | None = None,
+        privileges: Sequence[Mapping[str, Any]] | None = None,
+        auth: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> EventStream[JSONMessage]:
+        """``POST /plugins/pull``: install ``remote`` (as ``name``, else under its own name),
+        granting ``privileges``; progress ``JSONMessage``s.  The plugin is left disabled."""
+        api.plugins.pull(
+            remote, name, privileges, auth
+        )  # the arguments are checked before anything is sent
+
+        def start() -> Exchange:
+            auth_ = auth if auth is not None else self._docker.auth_for(remote)
+            return self._docker._start(
+                api.plugins.pull(remote, name, privileges, auth_), None, timeout
+            )
+
+        return EventStream(start, raise_errors=True)
+
+    def inspect(self, name: str, *, timeout: float | None = None) -> dict[str, Any]:
+        """``GET /plugins/{name}/json`` as a dict (Id, Name, Enabled, Settings, Config)."""
+        return self._docker.request(api.plugins.inspect(name), timeout=timeout)
+
+    def rm(self, name: str, force: bool = False, *, timeout: float | None = None) -> None:
+        """``DELETE /plugins/{name}``; ``force`` disables an enabled plugin first."""
+        return self._docker.request(api.plugins.rm(name, force), timeout=timeout)
+
+    def enable(
+        self, name: str, activation_timeout: int = 30, *, timeout: float | None = None
+    ) -> None:
+        """``POST /plugins/{name}/enable``: start the plugin and wait for its activation
+        handshake, for ``activation_timeout`` seconds (``timeout=``; 0: no limit)."""
+        return self._docker.request(api.plugins.enable(name, activation_timeout), timeout=timeout)
+
+    def disable(self, name: str, force: bool = False, *, timeout: float | None = None) -> None:
+        """``POST /plugins/{name}/disable``; ``force`` even while something uses it."""
+        return self._docker.request(api.plugins.disable(name, force), timeout=timeout)
+
+    def upgrade(
+        self,
+        name: str,
+        remote: str,
+        privileges: Sequence[Mapping[str, Any]] | None = None,
+        auth: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> EventStream[JSONMessage]:
+        """``POST /plugins/{name}/upgrade?remote=``: replace a disabled plugin's files with
+        ``remote``'s, granting ``privileges``; progress ``JSONMessage``s."""
+        api.plugins.upgrade(
+            name, remote, privileges, auth
+        )  # the arguments are checked before anything is sent
+
+        def start() -> Exchange:
+            auth_ = auth if auth is not None else self._docker.auth_for(remote)
+            return self._docker._start(
+                api.plugins.upgrade(name, remote, privileges, auth_), None, timeout
+            )
+
+        return EventStream(start, raise_errors=True)
+
+    def create(
+        self,
+        name: str,
+        data: bytes | str | os.PathLike[str] | Iterable[bytes],
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """``POST /plugins/create?name=``: send a tar holding ``config.json`` and ``rootfs/``
+        with ``send_body``/``end_body``."""
+        req = api.plugins.create(name)
+        return self._docker.request(req, self._docker.upload(data), timeout=timeout)
+
+    def push(
+        self, name: str, auth: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> EventStream[JSONMessage]:
+        """``POST /plugins/{name}/push``: progress ``JSONMessage``s."""
+        api.plugins.push(name, auth)  # the arguments are checked before anything is sent
+
+        def start() -> Exchange:
+            auth_ = auth if auth is not None else self._docker.auth_for(name)
+            return self._docker._start(api.plugins.push(name, auth_), None, timeout)
+
+        return EventStream(start, raise_errors=True)
+
+    def set(
+        self,
+        name: str,
+        settings: Sequence[str] | Mapping[str, str],
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """``POST /plugins/{name}/set``: ``["KEY=value", ...]`` (or a mapping) for the plugin's
+        env, args, mounts' sources and devices' paths; the plugin must be disabled."""
+        return self._docker.request(api.plugins.set(name, settings), timeout=timeout)
+
+    def install(
+        self,
+        remote: str,
+        name: str | None = None,
+        auth: Mapping[str, Any] | None = None,
+        *,
+        enable: bool = True,
+        settings: Sequence[str] | Mapping[str, str] | None = None,
+        accept: Callable[[builtins.list[dict[str, Any]]], object] | None = None,
+        progress: Callable[[JSONMessage], object] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """``docker plugin install``: read the privileges ``remote`` asks for, pull it
+        (as ``name``) granting them, apply ``settings`` (``["KEY=value"]``), enable it
+        (unless ``enable=False``); returns the installed plugin's inspect dict.
+
+        Every privilege asked for is granted, as ``--grant-all-permissions`` does, unless
+        ``accept`` is given: it sees the list first, and a false answer raises
+        ``PermissionError`` before anything is pulled.  ``progress`` is given each
+        message of the pull; credentials come from the docker CLI's config unless
+        ``auth`` is given.
+        """
+        return self._docker.install_plugin(
+            remote, name, auth, enable, settings, accept, progress, timeout
+        )
+
+
+class Distribution(_Area):
+    """``docker.distribution``."""
+
+    def inspect(
+        self, name: str, auth: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """``GET /distribution/{name}/json``: ``{"Descriptor": {...}, "Platforms": [...]}``.
+
+        Without ``auth``, the credentials for its registry in the docker CLI's config
+        (``$DOCKER_CONFIG/config.json``: ``auths``, ``credHelpers``, ``credsStore``).
+        """
+        api.distribution.inspect(name, auth)  # the arguments are checked before anything is sent
+        auth_ = auth if auth is not None else self._docker.auth_for(name)
+        return self._docker.request(api.distribution.inspect(name, auth_), timeout=timeout)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -29,7 +29,14 @@ from .. import _policy as policy
 from .. import api
 from .._connection import Connection
 from .._content import Content
-from .._errors import ContainerError, DockerConnectionError, DockerError, NotFound, ProtocolError
+from .._errors import (
+    BadParameter,
+    ContainerError,
+    DockerConnectionError,
+    DockerError,
+    NotFound,
+    ProtocolError,
+)
 from .._events import (
     NEED_DATA,
     ConnectionClosed,
@@ -40,6 +47,7 @@ from .._events import (
     Response,
     StreamChunk,
     StreamKind,
+    WebSocketMessage,
 )
 from .._request import Request
 from .._since import check_min_api
@@ -203,11 +211,29 @@ class Exchange:
             self.abort()
             raise
         except self.io.broken as exc:
+            refused = self._refusal() if self.request.streamed_body else None
             self.abort()
+            if refused is not None:
+                raise refused from None
             raise ProtocolError(f"the connection broke while sending the request: {exc}") from None
         except BaseException:
             self.abort()
             raise
+
+    def _refusal(self) -> DockerError | None:
+        """The daemon's error, when it answered a streamed body before reading it all and
+        closed (dockerd's 409 to ``plugins.create`` under a name in use): the write
+        broke, the answer is still there to read.  None when it is not (best effort)."""
+        try:
+            head = self.next_event()
+            if not policy.error_head(head):
+                return None
+            while isinstance(event := self.next_event(), Response):
+                pass
+        except Exception:
+            return None
+        exception = getattr(event, "exception", None)
+        return exception() if callable(exception) else None
 
     def _send_request(self, channel: Channel, conn: Connection, body: Body) -> None:
         self._send(channel, conn.send_request(self.request))
@@ -357,10 +383,10 @@ class Exchange:
 
 class Docker:
     """A client for one daemon: ``docker.containers``, ``exec``, ``images``, ``networks``,
-    ``volumes``, and ``version``, ``ping``, ``info``, ``df``, ``events``."""
+    ``volumes``, ``plugins``, and ``version``, ``ping``, ``info``, ``df``, ``events``."""
 
     def __init__(self, io: Backend, *, api_version: str | None = None) -> None:
-        from .sfacade import Containers, Exec, Images, Networks, Volumes
+        from .sfacade import Containers, Distribution, Exec, Images, Networks, Plugins, Volumes
 
         self._io = io
         self._pool = Pool(io)
@@ -374,6 +400,8 @@ class Docker:
         self.images = Images(self)
         self.networks = Networks(self)
         self.volumes = Volumes(self)
+        self.plugins = Plugins(self)
+        self.distribution = Distribution(self)
 
     @property
     def api_version(self) -> str | None:
@@ -444,6 +472,20 @@ class Docker:
             exchange.abort()
             raise
         return DockerStream(exchange, policy.hijacked(request, head), exec_id)
+
+    def websocket(self, request: Request[Any], timeout: float | None = None) -> WebSocketStream:
+        """Send a WebSocket upgrade request (attach/ws) and hand back its stream."""
+        exchange = self._start(request, None, timeout)
+        exchange.idle = True
+        try:
+            head = exchange.read_head()
+        except BaseException:
+            exchange.abort()
+            raise
+        if not isinstance(head, Hijacked):  # (the connection refuses any other answer)
+            exchange.abort()
+            raise ProtocolError("the daemon did not upgrade to a WebSocket")
+        return WebSocketStream(exchange, head)
 
     # -- system ---------------------------------------------------------------------
 
@@ -644,14 +686,19 @@ class Docker:
             tag, name = ref.pull_tag, ref.repository
         self.pull_image(name, tag, platform, auth, progress, timeout)
         wanted = f"{name}@{tag}" if ":" in tag and "@" not in name else f"{name}:{tag}"
-        found = self.request(
-            api.images.list(filters={"reference": [wanted]}, digests=True), timeout=timeout
-        )
-        if not found:  # (a digest pull: found by inspecting what it named)
-            info = self.request(api.images.inspect(wanted), timeout=timeout)
-            found = self.request(
-                api.images.list(filters={"id": [info["Id"]]}, digests=True), timeout=timeout
-            )
+        # What the reference names now, then its summary, listed by its repository: a
+        # filter by the tagged name leaves dockerd's RepoDigests out.  (No digests=:
+        # both engines list RepoDigests anyway, and podman 4.3 answers digests=true with
+        # an empty body.)  Else by its id, which podman's filters know and dockerd's not.
+        info = self.request(api.images.inspect(wanted), timeout=timeout)
+        image_id = str(info["Id"]).removeprefix("sha256:")
+        listed = self.request(api.images.list(filters={"reference": [name]}), timeout=timeout)
+        found = [s for s in listed if s.id.removeprefix("sha256:") == image_id]
+        if not found:
+            try:
+                found = self.request(api.images.list(filters={"id": [image_id]}), timeout=timeout)
+            except BadParameter:  # (dockerd: "Invalid filter 'id'")
+                found = []
         if not found:
             raise NotFound(404, f"{wanted} was pulled but is not among the images")
         return found[0]
@@ -711,6 +758,40 @@ class Docker:
         if plan.check and code != 0:
             raise ContainerError(result, plan.cmd, plan.image)
         return result
+
+    def install_plugin(
+        self,
+        remote: str,
+        name: str | None,
+        auth: Mapping[str, Any] | None,
+        enable: bool,
+        settings: Sequence[str] | Mapping[str, str] | None,
+        accept: Callable[[list[dict[str, Any]]], object] | None,
+        progress: Callable[[JSONMessage], object] | None,
+        timeout: float | None,
+    ) -> dict[str, Any]:
+        """``docker plugin install``: ask what the plugin needs, pull it granting that
+        (``accept``, if given, must approve it first), apply ``settings``, enable it;
+        the installed plugin's inspect dict."""
+        local = remote if name is None else name
+        api.plugins.pull(remote, name)  # (the arguments are checked before anything is sent)
+        if settings is not None:
+            api.plugins.set(local, settings)
+        if auth is None:
+            auth = self.auth_for(remote)
+        wanted = self.request(api.plugins.privileges(remote, auth), timeout=timeout)
+        if accept is not None and not accept(wanted):
+            raise PermissionError(f"the privileges {remote} asks for were not granted")
+        req = api.plugins.pull(remote, name, wanted, auth)
+        with self.stream(req, raise_errors=True, timeout=timeout) as messages:
+            for message in messages:
+                if progress is not None:
+                    progress(message)
+        if settings:
+            self.request(api.plugins.set(local, settings), timeout=timeout)
+        if enable:
+            self.request(api.plugins.enable(local), timeout=timeout)
+        return self.request(api.plugins.inspect(local), timeout=timeout)
 
     def _clean_up_run(self, plan: RunPlan, cid: str | None) -> None:
         """After a failed, cancelled or timed-out run: kill the container, and remove it
@@ -849,6 +930,114 @@ class DockerStream:
 
 
 ExecStream = DockerStream  # an exec's stream: also ``exit_code()``
+
+
+class WebSocketStream:
+    """An attach over a WebSocket (``containers.attach_ws``): output as ``bytes``
+    messages, stdin as messages sent.
+
+    ``receive()`` gives the next message, or None at the end; ``for message in
+    ws``; ``send(data)`` sends one message (bytes as binary, ``str`` as text);
+    ``send_eof()`` sends the close frame (no message may follow, output stays readable
+    until the daemon's own close); ``close`` closes the socket.  Pings are answered.
+    """
+
+    def __init__(self, exchange: Exchange, hijacked: Hijacked) -> None:
+        self._exchange = exchange
+        self.hijacked = hijacked
+        self.headers = hijacked.headers
+        self._ended = False
+        self._items: list[Any] = []  # decoded from the last read, last first
+
+    @property
+    def close_code(self) -> int | None:
+        """The code of the daemon's close frame (1000: normal), once it has come."""
+        conn = self._exchange.conn
+        got = conn.websocket_close if conn is not None else None
+        return None if got is None else got[0]
+
+    def receive(self) -> bytes | None:
+        """The next message, or None once the daemon has closed the WebSocket."""
+        try:
+            return self.__next__()
+        except StopIteration:
+            return None
+
+    def __iter__(self) -> WebSocketStream:
+        return self
+
+    def __next__(self) -> bytes:
+        while True:
+            if not self._items:
+                if self._ended:
+                    raise StopIteration
+                try:
+                    self._items = self._exchange.next_events()
+                except BaseException:
+                    if self._ended:  # closed while reading (from another thread)
+                        raise StopIteration from None
+                    raise
+                self._send_replies()
+            event = self._items.pop()
+            if type(event) is WebSocketMessage:
+                return event.data
+            if isinstance(event, ConnectionClosed):
+                self._ended = True
+                self._items = []
+                self._exchange.abort()
+                raise StopIteration
+            raise ProtocolError(f"unexpected {type(event).__name__} in a WebSocket")
+
+    def _send_replies(self) -> None:
+        """Write what the WebSocket owes the daemon (pongs, the answer to its close)."""
+        conn, channel = self._exchange.conn, self._exchange.channel
+        assert conn is not None and channel is not None
+        owed = conn.take_replies()
+        if owed:
+            try:
+                channel.send_all(owed, self._exchange.wait())
+            except self._exchange.io.broken:
+                pass  # (the daemon closed already: it is owed nothing more)
+
+    def send(self, data: bytes | str) -> None:
+        """Send one message: bytes as a binary message, a ``str`` as a text one."""
+        conn, channel = self._exchange.conn, self._exchange.channel
+        assert conn is not None and channel is not None
+        channel.send_all(conn.send_websocket(data), self._exchange.wait())
+
+    def send_all(self, data: bytes) -> None:
+        """Write ``data`` to stdin (one binary message), as ``DockerStream.send_all``."""
+        self.send(bytes(data))
+
+    def send_eof(self, code: int = 1000, reason: str = "") -> None:
+        """Send the close frame: stdin ends, the output stays readable to its end."""
+        conn, channel = self._exchange.conn, self._exchange.channel
+        assert conn is not None and channel is not None
+        frame = conn.close_websocket(code, reason)
+        if frame:
+            channel.send_all(frame, self._exchange.wait())
+
+    def read_all(self) -> list[bytes]:
+        """Every remaining message, until the end."""
+        return [message for message in self]
+
+    def collect(self) -> bytes:
+        """The rest of the output, joined."""
+        return b"".join([message for message in self])
+
+    def close(self) -> None:
+        """Close the WebSocket's socket (without a close handshake)."""
+        self._ended = True
+        self._items = []
+        self._exchange.abort()
+
+    def __enter__(self) -> WebSocketStream:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 class StreamContext(Generic[T]):

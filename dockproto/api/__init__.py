@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import containers, exec, images, networks, system, volumes
+    from . import containers, distribution, exec, images, networks, plugins, system, volumes
 
-__all__ = ["containers", "exec", "images", "networks", "system", "volumes"]
+__all__ = ["containers", "exec", "images", "networks", "plugins", "system", "volumes"]
+__all__ += ["distribution"]
 
 
 def __getattr__(name: str) -> Any:

@@ -216,6 +216,7 @@ def create(
     stop_signal: str | None = None,
     host_config: Mapping[str, Any] | None = None,
     config: Mapping[str, Any] | None = None,
+    platform: str | None = None,
 ) -> Request[str]:
     """``POST /containers/create``; the answer is the new container's id.
 
@@ -226,7 +227,8 @@ def create(
     without a network; ``network_mode`` or ``networking=True`` gives it one.
     ``host_config`` and ``config`` are merged last, for fields not named here; those a
     later API version added (``HostConfig.Annotations``, 1.43...: ``dockproto._since``)
-    are refused when the connection speaks an older one.
+    are refused when the connection speaks an older one.  ``platform`` (``os[/arch[/variant]]``,
+    API 1.41) picks which of the image's platforms to run.
     """
     if not isinstance(image, str) or not image:
         raise ValueError("image must be a non-empty string")
@@ -305,7 +307,9 @@ def create(
     cfg["HostConfig"] = hc
     cfg.update(config or {})
     body, headers = json_body(cfg)
-    query = (("name", name),) if name is not None else ()
+    query: tuple[tuple[str, str], ...] = (("name", name),) if name is not None else ()
+    if platform:
+        query += (("platform", platform),)
     return Request(
         "POST",
         "/containers/create",
@@ -566,6 +570,54 @@ def attach(
         query=tuple(query),
         expect=Expect.HIJACK,
         content=Content.RAW if tty else Content.MUX,
+        container=True,
+    )
+
+
+def attach_ws(
+    container: str,
+    logs: bool = False,
+    stream: bool = True,
+    stdin: bool = False,
+    stdout: bool = True,
+    stderr: bool = True,
+    detach_keys: str | None = None,
+    *,
+    key: str | None = None,
+) -> Request[None]:
+    """``GET /containers/{id}/attach/ws``, upgraded to a WebSocket: the output comes
+    as messages (``WebSocketMessage``; stdout and stderr together, not multiplexed),
+    and each message sent goes to stdin.
+
+    ``key`` is the ``Sec-WebSocket-Key`` (for exact bytes in tests); by default the
+    ``Connection`` makes a fresh one for each upgrade."""
+    query = [
+        ("logs", flag(logs)),
+        ("stream", flag(stream)),
+        ("stdin", flag(stdin)),
+        ("stdout", flag(stdout)),
+        ("stderr", flag(stderr)),
+    ]
+    if detach_keys:
+        query.append(("detachKeys", detach_keys))
+    headers: tuple[tuple[str, str], ...] = ()
+    if key is not None:
+        import base64
+        import binascii
+
+        try:
+            ok = len(base64.b64decode(key, validate=True)) == 16
+        except (binascii.Error, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"a Sec-WebSocket-Key is base64 of 16 bytes, not {key!r}")
+        headers = (("Sec-WebSocket-Key", key),)
+    return Request(
+        "GET",
+        _path(container, "/attach/ws"),
+        query=tuple(query),
+        headers=headers,
+        expect=Expect.WEBSOCKET,
         container=True,
     )
 

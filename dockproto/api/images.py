@@ -1,5 +1,5 @@
 """Images: list, pull/import (``create``), inspect, history, tag, rm, push, search,
-prune, save (a streamed tar) and load (a streamed upload).
+prune, save and get (a streamed tar) and load (a streamed upload).
 
 Progress answers (pull, push, import, load) are JSON lines: ``JSONMessage`` events, an
 error among them is ``JSONMessage.error``.  Registry credentials travel in the
@@ -237,6 +237,17 @@ def save(names: str | Sequence[str], *, raw: bool = False) -> Request[None]:
         "GET",
         "/images/get",
         query=tuple(("names", check_image(n)) for n in items),
+        expect=Expect.STREAM,
+        content=Content.BYTES if raw else Content.TAR,
+    )
+
+
+def get(name: str, *, raw: bool = False) -> Request[None]:
+    """``GET /images/{name}/get``: one image (all its tags for a repository name) as a
+    ``docker save`` tar, as tar items (or ``RawData``); ``save`` takes several."""
+    return Request(
+        "GET",
+        f"/images/{image_seg(name)}/get",
         expect=Expect.STREAM,
         content=Content.BYTES if raw else Content.TAR,
     )

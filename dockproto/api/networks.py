@@ -57,10 +57,17 @@ def create(
     return Request("POST", "/networks/create", body=body, headers=headers, parse=json_object)
 
 
-def inspect(network: str, verbose: bool = False) -> Request[dict[str, Any]]:
-    """``GET /networks/{id}`` as a dict."""
-    query = (("verbose", "true"),) if verbose else ()
-    return Request("GET", f"/networks/{_nid(network)}", query=query, parse=json_object)
+def inspect(
+    network: str, verbose: bool = False, scope: str | None = None
+) -> Request[dict[str, Any]]:
+    """``GET /networks/{id}`` as a dict; ``scope`` (``swarm``, ``global``, ``local``)
+    looks for the network in that scope only."""
+    query: builtins.list[tuple[str, str]] = [("verbose", "true")] if verbose else []
+    if scope is not None:
+        if scope not in ("swarm", "global", "local"):
+            raise ValueError(f"a network scope is swarm, global or local, not {scope!r}")
+        query.append(("scope", scope))
+    return Request("GET", f"/networks/{_nid(network)}", query=tuple(query), parse=json_object)
 
 
 def connect(

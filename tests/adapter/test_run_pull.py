@@ -1,7 +1,8 @@
 """``containers.run``'s pull policies and ``images.pull_and_wait``, on a fake daemon that
-answers the pull (no registry is reachable here; the real registry's tests come with
-it).  The daemon keeps a set of images: ``create`` of one it lacks is dockerd's 404, a
-pull adds it."""
+answers the pull, for the exact order of the calls.  The daemon keeps a set of images:
+``create`` of one it lacks is dockerd's 404, a pull adds it.  The same scenarios against
+the real registry (``scripts/registry``), on both engines: ``test_run_pulls_the_missing_
+image`` and ``test_credential_helper`` in ``tests/integration/_async/test_registry.py``."""
 
 from __future__ import annotations
 
@@ -63,11 +64,15 @@ class Daemon:
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                 b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
             )
-        elif path == "images/json":
-            wanted = json.loads(query["filters"][0])["reference"][0]
-            found = wanted in self.images
-            summary = {"Id": IMAGE_ID, "RepoTags": [wanted], "RepoDigests": [f"x@{DIGEST}"]}
-            await stream.send_all(json_answer([summary] if found else []))
+        elif path == "images/json":  # (by repository, as dockerd filters)
+            repo = json.loads(query["filters"][0])["reference"][0]
+            tags = [i for i in self.images if i.rpartition(":")[0] == repo]
+            summary = {"Id": IMAGE_ID, "RepoTags": tags, "RepoDigests": [f"{repo}@{DIGEST}"]}
+            await stream.send_all(json_answer([summary] if tags else []))
+        elif seen.method == "GET" and path.startswith("images/") and path.endswith("/json"):
+            found = path[len("images/") : -len("/json")] in self.images
+            answer = {"Id": IMAGE_ID} if found else {"message": "No such image"}
+            await stream.send_all(json_answer(answer, 200 if found else 404))
         elif path == f"containers/{CID}/attach":
             await stream.send_all(
                 b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream"
@@ -157,7 +162,7 @@ async def test_pull_and_wait(nursery: trio.Nursery) -> None:
     async with fake_docker(fake, api_version="1.41") as docker:
         got: list[JSONMessage] = []
         image = await docker.images.pull_and_wait("reg.example:5000/team/app", progress=got.append)
-    assert image.id == IMAGE_ID and image.digests == [f"x@{DIGEST}"]
+    assert image.id == IMAGE_ID and image.digests == [f"reg.example:5000/team/app@{DIGEST}"]
     assert len(got) == 3
     pull = next(s for s in fake.seen if "/images/create" in s.target)
     assert parse_qs(urlsplit(pull.target).query)["tag"] == ["latest"]

@@ -470,10 +470,18 @@ def flavour(path: Any) -> str | None:
 def clients(definition: Any) -> list[str]:
     """The clients a test runs on: a body of ``_async/`` on trio and asyncio (and
     uvloop, where marked), one of ``_sync/`` on the blocking client; a test of one client
-    (``test_asyncio_cancel.py``) names them with ``@pytest.mark.clients(...)``."""
+    (``test_asyncio_cancel.py``) names them with ``@pytest.mark.clients(...)``, and a
+    body names the clients it runs on the same way (``clients("trio", "sync")``: its
+    async copy on trio, its blocking copy on sync)."""
     marker = definition.get_closest_marker("clients")
     if marker is not None:
-        return list(marker.args)
+        # (a body of _async/ runs on the async clients named, its _sync/ twin on "sync")
+        named = list(marker.args)
+        if flavour(definition.path) == "sync":
+            return [c for c in named if c in SYNC_CLIENTS]
+        if flavour(definition.path) == "async":
+            return [c for c in named if c not in SYNC_CLIENTS]
+        return named
     if flavour(definition.path) == "sync":
         return SYNC_CLIENTS
     extra = ["uvloop"] if definition.get_closest_marker("uvloop") else []

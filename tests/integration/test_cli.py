@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import os
+import re
+import stat
 import sys
 import tarfile
 import time
 import uuid
 from typing import Any
 
+import pytest
 import trio
 
 import dockproto_trio
@@ -108,3 +114,63 @@ async def test_unreachable_daemon(tmp_path: Any) -> None:
     )  # fmt: skip
     assert done.returncode == 125 and sock.encode() in done.stderr
     assert b"Traceback" not in done.stderr
+
+
+REGISTRY = os.environ.get("DOCKPROTO_REGISTRY", "")
+
+
+@pytest.mark.skipif(
+    not REGISTRY and os.environ.get("DOCKPROTO_REQUIRE_ENGINES") != "1",
+    reason="no registry (scripts/registry start)",
+)
+async def test_login_and_push(
+    engine: str, docker: dockproto_trio.Docker, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """login checks the password with the daemon (a wrong one stores nothing), then
+    stores it as the docker CLI does: in config.json's auths (owner-only), or in the
+    credential helper config.json names; push shows progress and prints the digest."""
+    assert REGISTRY, "no registry: run scripts/registry start and export its lines"
+    user = os.environ["DOCKPROTO_REGISTRY_USER"]
+    password = os.environ["DOCKPROTO_REGISTRY_PASSWORD"]
+    config = tmp_path / "docker-config"  # (login makes it)
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    login = ("login", REGISTRY, "-u", user, "--password-stdin")
+    wrong = await cli(engine, *login, stdin=b"x" + password.encode() + b"\n")
+    assert wrong.returncode == 125 and b"401 Unauthorized" in wrong.stderr, wrong.stderr
+    assert not config.exists()
+    ok = await cli(engine, *login, stdin=password.encode() + b"\n")
+    assert (ok.returncode, ok.stdout) == (0, b"Login Succeeded\n"), ok.stderr
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    path = config / "config.json"
+    assert json.loads(path.read_text()) == {"auths": {REGISTRY: {"auth": token}}}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    name = f"{REGISTRY}/dp/cli-{uuid.uuid4().hex[:8]}"
+    await docker.images.tag(IMAGE, name, "v1")
+    try:
+        pushed = await cli(engine, "push", f"{name}:v1")  # (with what login stored)
+    finally:
+        await docker.images.rm(f"{name}:v1")
+    assert pushed.returncode == 0, pushed.stderr
+    assert re.fullmatch(rb"v1: digest: sha256:[0-9a-f]{64} size: \d+\n", pushed.stdout)
+    assert f"The push refers to repository [{name}".encode() in pushed.stderr
+
+    # a credential helper for the registry: the secret goes to it, not into config.json
+    helper = tmp_path / "bin" / "docker-credential-dptest"
+    helper.parent.mkdir()
+    stored = tmp_path / "stored.json"
+    helper.write_text(
+        f"#!{sys.executable}\nimport sys\nassert sys.argv[1:] == ['store']\n"
+        f"open({str(stored)!r}, 'w').write(sys.stdin.read())\n"
+    )
+    helper.chmod(helper.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{helper.parent}{os.pathsep}{os.environ['PATH']}")
+    path.write_text(json.dumps({"credHelpers": {REGISTRY: "dptest"}}))
+    again = await cli(engine, *login, stdin=password.encode())
+    assert again.returncode == 0, again.stderr
+    assert json.loads(stored.read_text()) == {
+        "ServerURL": REGISTRY, "Username": user, "Secret": password,
+    }  # fmt: skip
+    assert json.loads(path.read_text()) == {
+        "credHelpers": {REGISTRY: "dptest"}, "auths": {REGISTRY: {}},
+    }  # fmt: skip

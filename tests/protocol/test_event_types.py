@@ -34,11 +34,12 @@ EVENT_CLASSES = {
     dockproto.EndOfArchive,
     dockproto.Hijacked,
     dockproto.ConnectionClosed,
+    dockproto.WebSocketMessage,
 }
 
 
 def test_event_names_every_event_class() -> None:
-    """``Event`` is the union of the twelve event classes, usable with ``isinstance``."""
+    """``Event`` is the union of the thirteen event classes, usable with ``isinstance``."""
     assert set(get_args(dockproto.Event)) == EVENT_CLASSES
     assert isinstance(dockproto.Result(1), dockproto.Event)
     assert not isinstance(dockproto.NEED_DATA, dockproto.Event)
@@ -86,11 +87,17 @@ SCENARIOS: list[tuple[str, dockproto.Request[Any], bytes]] = [
         b"HTTP/1.1 101 UPGRADED\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n"
         + _frame(1, b"hi\n"),
     ),
+    (
+        "attach/ws",
+        api.containers.attach_ws("c1", key="dGhlIHNhbXBsZSBub25jZQ=="),  # (RFC 6455's)
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\x82\x03hi\n",
+    ),
 ]
 
 
 def test_every_event_is_an_event(split: str) -> None:
-    """Across answers of every kind, each event is an ``Event`` and all twelve occur."""
+    """Across answers of every kind, each event is an ``Event`` and all thirteen occur."""
     seen: set[type] = set()
     for _, req, raw in SCENARIOS:
         conn = Connection("1.41")

@@ -61,10 +61,13 @@ OBJECT_ANSWERS = [
     api.volumes.create("v1"),
     api.volumes.inspect("v1"),
     api.volumes.prune(),
+    api.plugins.inspect("p"),
 ]
 
 ARRAY_ANSWERS = [
     api.images.history("busybox"),
+    api.plugins.list(),
+    api.plugins.privileges("p"),
     api.images.rm("busybox"),
     api.images.search("busybox"),
     api.networks.list(),
@@ -255,6 +258,21 @@ WHOLE: list[tuple[str, tuple[Any, ...], dict[str, Any], int, Any]] = [
     ("volumes.inspect", ("v1",), {}, 200, {"Name": "v1"}),
     ("volumes.rm", ("v1",), {}, 204, NONE),
     ("volumes.prune", (), {}, 200, {"VolumesDeleted": None, "SpaceReclaimed": 0}),
+    (
+        "distribution.inspect",
+        ("reg:5000/x:1",),
+        {},
+        200,
+        {"Descriptor": {"digest": "sha256:1", "size": 1}, "Platforms": [{"os": "linux"}]},
+    ),
+    ("plugins.list", (), {}, 200, [{"Name": "p:latest", "Enabled": False}]),
+    ("plugins.privileges", ("p",), {}, 200, [{"Name": "network", "Value": ["host"]}]),
+    ("plugins.inspect", ("p",), {}, 200, {"Name": "p:latest", "Enabled": True}),
+    ("plugins.rm", ("p",), {}, 200, NONE),
+    ("plugins.enable", ("p",), {}, 200, NONE),
+    ("plugins.disable", ("p",), {}, 200, NONE),
+    ("plugins.create", ("p",), {}, 204, NONE),
+    ("plugins.set", ("p", ["A=1"]), {}, 204, NONE),
 ]
 
 STREAMED: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
@@ -272,6 +290,11 @@ STREAMED: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("images.save", ("busybox",), {}),
     ("images.load", (), {}),
     ("system.events", (), {}),
+    ("containers.attach_ws", ("web",), {}),
+    ("images.get", ("busybox",), {}),
+    ("plugins.pull", ("p",), {}),
+    ("plugins.upgrade", ("p", "p2"), {}),
+    ("plugins.push", ("p",), {}),
 ]
 
 
@@ -305,7 +328,7 @@ def test_streams_and_upgrades_are_request_none(
     """A streamed or upgraded answer carries events, not a value: ``Request[None]``."""
     fn = builders()[name]
     req = fn(*args, **kwargs)
-    assert req.expect in (Expect.STREAM, Expect.HIJACK)
+    assert req.expect in (Expect.STREAM, Expect.HIJACK, Expect.WEBSOCKET)
     assert None in result_types(fn)
 
 

@@ -10,7 +10,8 @@ travel, unchanged: in the request's header or body, or in what a container saw.
 
 The paths: pull, push (an error in the stream, and an error head), ``/auth``, a
 credential helper (that answers, that fails printing the secret, that answers garbage
-holding it), exec with a secret env, and a container created with one.
+holding it), exec with a secret env, and a container created with one; and, against the
+real registry (``scripts/registry``), a push and a pull it accepts and one it refuses.
 """
 
 from __future__ import annotations
@@ -235,3 +236,69 @@ async def test_create_env(docker: Docker, loop: Loop, containers: Containers) ->
     assert request.body is not None and json.loads(request.body)["Env"] == [f"TOKEN={SECRET}"]
     text = everything_said(refused, request)
     assert_clean(text, log + refused_log, "POST /v1.", "/containers/create")
+
+
+# -- against the real registry (scripts/registry): the password works, and never shows ---
+
+REGISTRY = os.environ.get("DOCKPROTO_REGISTRY", "")
+
+
+@pytest.mark.skipif(
+    not REGISTRY and os.environ.get("DOCKPROTO_REQUIRE_ENGINES") != "1",
+    reason="no registry (scripts/registry start)",
+)
+async def test_registry_push_pull(
+    docker: Docker, loop: Loop, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """A real push (the password given in a ``RegistryAuth``) and pull (the password from
+    config.json's ``auths``) that the registry accepts, and a pull with a wrong password
+    that it refuses: the password, which did travel, shows nowhere in the requests, the
+    progress, the errors, the credentials looked up or the DEBUG log."""
+    assert REGISTRY, "no registry: run scripts/registry start and export its lines"
+    user = os.environ["DOCKPROTO_REGISTRY_USER"]
+    password = os.environ["DOCKPROTO_REGISTRY_PASSWORD"]
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {REGISTRY: {"auth": token}}}))
+    auth = RegistryAuth(username=user, password=password, serveraddress=REGISTRY)
+    wrong = RegistryAuth(username=user, password="x" + password, serveraddress=REGISTRY)
+    name = f"{REGISTRY}/dp/leak-{uuid.uuid4().hex[:10]}"
+    items: list[Any] = []
+
+    async def push_then_pull() -> None:
+        items.extend([m async for m in docker.images.push(name, tag="v1", auth=auth)])
+        await docker.images.rm(f"{name}:v1")
+        items.extend([m async for m in docker.images.pull(name, tag="v1")])
+
+    async def refused_pull() -> None:
+        async for _ in docker.images.pull(name, tag="v1", auth=wrong):
+            pass
+
+    await docker.images.tag(IMAGE, name, "v1")
+    try:
+        error, log = await said(loop, push_then_pull)
+        refused, refused_log = await said(loop, refused_pull)
+    finally:
+        try:
+            await docker.images.rm(f"{name}:v1")
+        except dockproto.NotFound:
+            pass
+    assert error is None, error
+    assert any("digest: sha256:" in str(m.value.get("status")) for m in items), items
+    assert isinstance(refused, dockproto.DockerError), refused
+    assert "unauthorized: authentication required" in refused.message
+    found = await docker.auth_for(name)
+    assert found == auth  # (what config.json gave the pull)
+    requests = [
+        api.images.push(name, "v1", auth),
+        api.images.pull(name, "v1", auth=found),
+        api.images.pull(name, "v1", auth=wrong),
+    ]
+    assert sent_auth(requests[0])["password"] == password  # sent unchanged
+    text = everything_said(refused, found, auth, wrong, *requests, *items)
+    said_log = log + refused_log
+    for part in ("/push?tag=v1", "/images/create?fromImage=", "stream opened: POST"):
+        assert part in said_log, f"{part!r} not logged:\n{said_log}"
+    assert leaks(text + "\n" + said_log, password) == [], (
+        f"the password leaked:\n{text}\n{said_log}"
+    )
