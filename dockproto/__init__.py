@@ -44,7 +44,7 @@ from ._events import (
     StreamKind,
     WebSocketMessage,
 )
-from ._hosts import DEFAULT_HOST, HostSpec, docker_cert_path, resolve_host
+from ._hosts import DEFAULT_HOST, DockerContext, HostSpec, docker_cert_path, resolve_host
 from ._request import Expect, Request
 from ._version import CLIENT_MAX_API, CLIENT_MIN_API, negotiate
 
@@ -144,6 +144,7 @@ __all__ = [
     "CredentialHelperCall",
     "Demuxer",
     "DockerConnectionError",
+    "DockerContext",
     "DockerError",
     "EndOfArchive",
     "EndOfMessage",

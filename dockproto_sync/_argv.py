@@ -26,6 +26,7 @@ COMMANDS = (
     "node",
     "service",
     "swarm",
+    "context",
 )
 
 
@@ -91,6 +92,11 @@ def _add_command(sub: Any, cmd: str) -> None:
         from ._swarmcli import add_arguments
 
         add_arguments(cmd, p, _Formatter)
+    elif cmd == "context":
+        ctx = p.add_subparsers(dest="context_cmd", required=True, metavar="{ls,use}")
+        ctx.add_parser("ls", aliases=["list"], help="list the Docker contexts")
+        use = ctx.add_parser("use", help="make a context the current one (config.json)")
+        use.add_argument("name")
 
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -29,7 +29,14 @@ from .. import _policy as policy
 from .. import api
 from .._connection import Connection
 from .._content import Content
-from .._errors import BadParameter, ContainerError, DockerError, NotFound, ProtocolError
+from .._errors import (
+    BadParameter,
+    ContainerError,
+    DockerConnectionError,
+    DockerError,
+    NotFound,
+    ProtocolError,
+)
 from .._events import (
     NEED_DATA,
     ConnectionClosed,
@@ -80,6 +87,9 @@ class Backend(Protocol):
 
     http_host: str  # the Host header
     environ: Mapping[str, str]
+    # Pooled connections (None: MAX_CONCURRENT_REQUESTS requests at once, MAX_IDLE idle):
+    # an ssh host's, each an ssh process and login, are fewer (streams have their own).
+    max_connections: int | None
     broken: tuple[type[BaseException], ...]  # errors meaning "the connection broke"
 
     def connect(self, timeout: float | None) -> Channel: ...
@@ -132,7 +142,7 @@ class Pool:
         return channel, Connection(api_version, host=self.io.http_host)
 
     def give_back(self, channel: Channel, conn: Connection) -> bool:
-        if self.closed or len(self._idle) >= policy.MAX_IDLE:
+        if self.closed or len(self._idle) >= (self.io.max_connections or policy.MAX_IDLE):
             return False
         self._idle.append((channel, conn))
         return True
@@ -198,7 +208,7 @@ class Exchange:
         self.channel, self.conn = self.pool.take(api_version, self.wait())
         try:
             self._send_request(self.channel, self.conn, body)
-        except TimeoutError:
+        except (TimeoutError, DockerConnectionError):  # (an ssh child that failed to connect)
             self.abort()
             raise
         except self.io.broken as exc:
@@ -274,7 +284,7 @@ class Exchange:
                 data = self._buffer[: channel.receive_into(self._buffer, self.wait())]
             else:
                 data = channel.receive(self._size, self.wait())
-        except TimeoutError:
+        except (TimeoutError, DockerConnectionError):  # (an ssh child that failed to connect)
             raise
         except self.io.broken as exc:
             reason = exc.__cause__ or exc  # a TLS alert's reason is in the cause
@@ -398,7 +408,8 @@ class Docker:
         self._pool = Pool(io)
         self._api_version = policy.pinned_version(api_version, io.environ)
         self._negotiate_lock = io.lock()
-        self._limiter = io.limiter(policy.MAX_CONCURRENT_REQUESTS)
+        # (a bounded host's pooled connections: as many requests at once, as many idle)
+        self._limiter = io.limiter(io.max_connections or policy.MAX_CONCURRENT_REQUESTS)
         self._tty = policy.TtyCache()
         self.containers = Containers(self)
         self.exec = Exec(self)
