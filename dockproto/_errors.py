@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._events import StreamItem
     from ._models.containers import RunResult
+    from ._models.swarm import Convergence
 
 
 class DockerError(Exception):
@@ -133,6 +134,10 @@ _CONFLICT_CAUSES = (
 
 def error_for_status(status_code: int, message: str, *, container: bool = False) -> DockerError:
     """The typed exception for an error status (``container`` picks ``NoSuchContainer``)."""
+    if (status_code >= 500 or status_code == 409) and (
+        swarm := _swarm_error(status_code, message)
+    ) is not None:
+        return swarm
     cls: type[DockerError]
     if status_code >= 500 and message.rstrip().endswith(_CONFLICT_CAUSES):
         cls = Conflict
@@ -164,3 +169,79 @@ class CredentialError(RuntimeError):
 
 class UnsafeArchiveError(ValueError):
     """A member of the archive would land outside the destination folder."""
+
+
+# -- Swarm ------------------------------------------------------------------------------
+
+
+class SwarmUnavailable(DockerError):
+    """The daemon cannot serve the Swarm API: a dockerd that is not a swarm manager (or
+    not in a swarm) answers 503; podman has no Swarm routes (a 503 "Podman does not
+    support service", or a bare 404 "Not Found" on a list, told from "no such object"
+    by the engine's ``/version``).  ``engine`` is ``"docker"`` or ``"podman"``; the
+    message says which case it is, then the daemon's own words."""
+
+    def __init__(self, status_code: int, message: str, engine: str = "docker") -> None:
+        super().__init__(status_code, message)
+        self.engine = engine
+
+
+class ServiceError(DockerError):
+    """A service did not converge: a task of its current spec failed or was rejected, or
+    its update was paused or rolled back (``services.wait_converged``).
+
+    ``convergence`` is the judgement that said so (its ``task`` the failed task, when
+    one is to blame); ``status_code`` is 0: the daemon answered every request."""
+
+    def __init__(self, service: str, convergence: Convergence) -> None:
+        self.service = service
+        self.convergence = convergence
+        super().__init__(0, f"service {service!r} failed: {convergence.message}")
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# dockerd's 503s on Swarm routes (daemon/cluster/errors.go), by what they begin with.
+_NOT_A_MANAGER = "This node is not a swarm manager"
+_NOT_IN_SWARM = "This node is not part of a swarm"
+_ALREADY_IN_SWARM = "This node is already part of a swarm"
+# podman 4.3's answer to a Swarm route it routes to its "unsupported" handler.
+_PODMAN_UNSUPPORTED = "Podman does not support service"
+# dockerd 20.10's 500 for a join token it cannot parse (a well-formed token of another
+# swarm is swarmkit's 400 "A valid join token is necessary to join this cluster").
+_INVALID_JOIN_TOKEN = "invalid join token"
+# swarmkit's answer (a 500 on 20.10, a 409 later) to an update with a stale version.
+_OUT_OF_SEQUENCE = "update out of sequence"
+OUT_OF_SEQUENCE_HINT = (
+    "the version sent is not the object's current one: inspect the object again and "
+    "send its current version (Version.Index) with the update"
+)
+
+
+def _swarm_error(status_code: int, message: str) -> DockerError | None:
+    """The Swarm errors a 5xx may be: ``SwarmUnavailable``; a ``Conflict`` (the status
+    kept) for an update out of sequence or a node already in a swarm; a
+    ``BadParameter`` (the status kept) for a malformed join token."""
+    if message.startswith(_NOT_A_MANAGER):
+        return SwarmUnavailable(status_code, f"the daemon is not a swarm manager: {message}")
+    if message.startswith(_NOT_IN_SWARM):
+        return SwarmUnavailable(status_code, f"the daemon is not in a swarm: {message}")
+    if message.startswith(_PODMAN_UNSUPPORTED):
+        return SwarmUnavailable(status_code, f"podman has no Swarm API: {message}", "podman")
+    if message.startswith(_ALREADY_IN_SWARM):
+        return Conflict(status_code, message)
+    if message == _INVALID_JOIN_TOKEN:
+        return BadParameter(status_code, message)
+    if _OUT_OF_SEQUENCE in message:
+        return Conflict(status_code, f"{message} ({OUT_OF_SEQUENCE_HINT})")
+    return None
+
+
+def podman_swarm_unavailable(
+    method: str, path: str, status_code: int, message: str
+) -> SwarmUnavailable:
+    """podman's bare 404 on a Swarm route (a route it does not have)."""
+    return SwarmUnavailable(
+        status_code, f"podman has no Swarm API: {method} {path} answered {message!r}", "podman"
+    )

@@ -9,6 +9,10 @@ fast stream still lets other tasks run (and cancellation arrive), every
 ``QUICK_READS``-th read also yields to the loop.  A TLS
 connection is an asyncio stream.  Task cancellation closes the connection: the driver
 aborts its exchange on any exception.
+
+An ``ssh://`` host's connection is an ssh child (``ssh ... docker system dial-stdio``):
+its stdin and stdout through asyncio's pipes, ended (SIGTERM, then SIGKILL) and reaped
+when the connection closes, also when the task is cancelled.
 """
 
 from __future__ import annotations
@@ -21,7 +25,21 @@ from contextlib import asynccontextmanager
 
 from dockproto import DockerConnectionError, HostSpec
 from dockproto._drive.aio import Docker
-from dockproto._drive.hosts import DebugLog, IdleCheck, environ, tls_context
+from dockproto._drive.hosts import (
+    ChildStderr,
+    DebugLog,
+    IdleCheck,
+    child_env,
+    environ,
+    tls_context,
+)
+from dockproto._hosts import (
+    SSH_EXIT_WAIT,
+    SSH_MAX_STARTUPS,
+    SSH_TERM_GRACE,
+    ssh_failed,
+    ssh_reason,
+)
 from dockproto._policy import UPLOAD_PIECE
 
 # Reads that found data in a row before the loop gets a turn.
@@ -141,6 +159,115 @@ class StreamChannel:
         return self.reader.at_eof() or self.writer.transport.is_closing()
 
 
+class SshChannel:
+    """One connection through an ssh child: its stdin and stdout are the connection
+    (``docker system dial-stdio`` on the far side).  A child that ends before a byte
+    came through, with an error, is a ``DockerConnectionError`` naming the host and
+    what ssh said."""
+
+    can_receive_into = False
+
+    def __init__(
+        self,
+        proc: asyncio.subprocess.Process,
+        stderr: ChildStderr,
+        address: str,
+        started: Callable[[], None],
+    ) -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        self._starting: Callable[[], None] | None = started  # the login's slot
+        self.proc = proc
+        self.stdin = proc.stdin
+        self.stdout = proc.stdout
+        self.stderr = stderr
+        self.address = address
+        self.received = 0
+        self._closed = False
+
+    async def send_all(self, data: bytes, timeout: float | None) -> None:
+        try:
+            self.stdin.write(data)
+            await self.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            await self._check_failed()
+            raise
+
+    async def receive(self, size: int, timeout: float | None) -> bytes:
+        data = await self.stdout.read(size)
+        if data:
+            self.received += len(data)
+            self._started()
+        else:
+            await self._check_failed()
+        return data
+
+    async def receive_into(self, buf: memoryview, timeout: float | None) -> int:
+        data = await self.receive(len(buf), timeout)  # (not used: can_receive_into is False)
+        buf[: len(data)] = data
+        return len(data)
+
+    async def _wait(self, seconds: float) -> None:
+        """Until ssh has exited, for at most ``seconds`` (its wait never cancelled)."""
+        waiter = asyncio.ensure_future(self.proc.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=seconds)
+        finally:
+            if not waiter.done():
+                waiter.cancel()
+
+    def _started(self) -> None:
+        """The login is over (bytes came through, or the connection ends): its slot
+        goes to the next."""
+        release, self._starting = self._starting, None
+        if release is not None:
+            release()
+
+    async def _check_failed(self) -> None:
+        """ssh's stdout ended (or its stdin broke): a ``DockerConnectionError`` if ssh
+        failed to connect."""
+        if self.received:
+            return  # (it worked: the daemon ended the connection)
+        await self._wait(SSH_EXIT_WAIT)
+        code = self.proc.returncode
+        if ssh_failed(code, self.received):
+            raise DockerConnectionError(self.address, ssh_reason(self.stderr.tail(), code))
+
+    async def send_eof(self) -> None:
+        self.stdin.close()  # ssh's stdin ends; its stdout stays readable
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        proc = self.proc
+        try:
+            if proc.returncode is None:
+                try:
+                    proc.terminate()
+                except ProcessLookupError:
+                    pass
+                await self._wait(SSH_TERM_GRACE)
+        finally:
+            # (also when cancelled again meanwhile: killed at once, and reaped by the
+            # loop's child watcher)
+            if proc.returncode is None:
+                try:
+                    proc.kill()
+                except ProcessLookupError:
+                    pass
+            transport = getattr(proc, "_transport", None)
+            if transport is not None:
+                transport.close()  # its pipes, whatever was left unread
+            self.stderr.close()
+            self._started()
+        if proc.returncode is None:
+            await self._wait(SSH_TERM_GRACE)
+
+    def stale(self) -> bool:
+        """At end of file while idle, or ssh ended."""
+        return self.proc.returncode is not None or self.stdout.at_eof()
+
+
 class _Limiter:
     def __init__(self, size: int) -> None:
         self._sem = asyncio.BoundedSemaphore(size)
@@ -158,16 +285,25 @@ class Backend:
 
     broken: tuple[type[BaseException], ...] = (OSError, ConnectionError, EOFError)
 
-    def __init__(self, spec: HostSpec, ssl_context: ssl.SSLContext | None) -> None:
+    def __init__(
+        self,
+        spec: HostSpec,
+        ssl_context: ssl.SSLContext | None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.spec = spec
         self.ssl_context = ssl_context
         self.http_host = spec.http_host
-        self.environ: Mapping[str, str] = environ()
+        self.max_connections = spec.max_connections
+        self.environ: Mapping[str, str] = environ(env)
         self.debug_log = DebugLog("dockproto.asyncio")
+        self._logins = _Limiter(SSH_MAX_STARTUPS) if spec.argv is not None else None
 
-    async def connect(self, timeout: float | None) -> SocketChannel | StreamChannel:
+    async def connect(self, timeout: float | None) -> SocketChannel | StreamChannel | SshChannel:
         """A new connection; ``DockerConnectionError`` names the address."""
         spec = self.spec
+        if spec.argv is not None:
+            return await self._ssh(spec.argv)
         loop = asyncio.get_running_loop()
         sock: socket.socket | None = None
         try:
@@ -196,6 +332,38 @@ class Backend:
                 raise
             reason = exc.strerror or str(exc) or type(exc).__name__
             raise DockerConnectionError(spec.address, reason) from None
+
+    async def _ssh(self, argv: tuple[str, ...]) -> SshChannel:
+        """An ssh child for one connection (in a session of its own, as the docker CLI
+        starts it: a terminal's Ctrl-C is the program's to act on), once one of the
+        ``SSH_MAX_STARTUPS`` login slots is free."""
+        logins = self._logins
+        assert logins is not None
+        await logins.acquire(None)
+        try:
+            stderr = ChildStderr()
+        except BaseException:
+            logins.release()
+            raise
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=stderr.fd,
+                env=child_env(self.environ),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            stderr.close()
+            logins.release()
+            reason = f"cannot run {argv[0]}: {exc.strerror or exc}"
+            raise DockerConnectionError(self.spec.address, reason) from None
+        except BaseException:
+            stderr.close()
+            logins.release()
+            raise
+        return SshChannel(proc, stderr, self.spec.address, logins.release)
 
     def lock(self) -> asyncio.Lock:
         return asyncio.Lock()
@@ -282,13 +450,21 @@ async def open_docker(
     *,
     api_version: str | None = None,
     tls: bool | ssl.SSLContext | None = None,
+    context: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Docker]:
-    """A client for ``host`` (else ``DOCKER_HOST``, else ``unix:///var/run/docker.sock``).
+    """A client for ``host``, else the Docker context ``context``, else ``DOCKER_HOST``,
+    else the context ``DOCKER_CONTEXT`` or ``currentContext`` names (the docker CLI's
+    order), else ``unix:///var/run/docker.sock``.
 
+    ``host`` may be ``ssh://[user@]host[:port]`` (each connection runs ``ssh ... docker
+    system dial-stdio``; at most ``SSH_MAX_CONNECTIONS`` at once).
     ``DOCKER_TLS_VERIFY``, ``DOCKER_CERT_PATH`` and ``DOCKER_API_VERSION`` are honoured
-    as the docker CLI does.  Nothing is sent before the first call.
+    as the docker CLI does; ``env`` is the environment read instead of ``os.environ``
+    (and the one an ssh child gets).  Nothing is sent before the first call.
     """
-    docker = Docker(Backend(*tls_context(host, tls)), api_version=api_version)
+    env = environ(env)
+    docker = Docker(Backend(*tls_context(host, tls, env, context), env), api_version=api_version)
     try:
         yield docker
     finally:

@@ -4,6 +4,8 @@ dockproto version | ps [-a] | images | run [--rm] [-i] [-t] IMAGE CMD... |
           logs [-f] ID | exec ID CMD... | export ID [-o FILE] | import FILE [REPO[:TAG]] |
           load FILE | pull NAME[:TAG] | events [--since T] [--until T]
           | login [SERVER] -u USER [--password-stdin] | push [-a] NAME[:TAG]
+          | context ls | context use NAME |
+          node ls | service ls|create|ps|logs|scale|rm | swarm init|join|leave
           | build [-t TAG] [-f FILE] [--build-arg K=V] [--target T] [--force-rm] PATH
 
 No event loop: one thread, and a second one only to pump stdin for ``run -i``.  Start-up
@@ -261,7 +263,44 @@ def _run(docker: Docker, args: Any) -> int:
             for event in events:
                 print(json.dumps(event), flush=True)
         return 0
+    if args.cmd in ("node", "service", "swarm"):
+        from ._swarmcli import run
+
+        return run(docker, args)
     raise AssertionError(args.cmd)
+
+
+def _context(args: Any) -> int:
+    """``context ls`` and ``context use NAME``, as the docker CLI shows and writes them
+    (no daemon is asked)."""
+    from dockproto._drive.hosts import current_context_name, list_contexts, use_context
+
+    if args.context_cmd == "use":
+        use_context(args.name)
+        print(args.name)
+        print(f'Current context is now "{args.name}"', file=sys.stderr)
+        if os.environ.get("DOCKER_HOST"):
+            print(
+                "Warning: DOCKER_HOST environment variable overrides the active context. "
+                f'To use "{args.name}", unset DOCKER_HOST.',
+                file=sys.stderr,
+            )
+        return 0
+    current = "default" if os.environ.get("DOCKER_HOST") else current_context_name()
+    rows = [("NAME", "DESCRIPTION", "DOCKER ENDPOINT", "ERROR")]
+    for ctx, name, error in list_contexts():
+        mark = " *" if name == current else ""
+        if ctx is None:
+            rows.append((name + mark, "", "", error or ""))
+        else:
+            rows.append((name + mark, ctx.description, ctx.host, ""))
+    if not any(row[3] for row in rows[1:]):  # (the ERROR column only when one failed)
+        rows = [(*row[:3], "") for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        cells = [f"{row[i]:<{widths[i] + 3}}" for i in range(3)]
+        print(("".join(cells) + row[3]).rstrip())
+    return 0
 
 
 def _login(docker: Docker, args: Any) -> int:
@@ -397,6 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         args = parse(argv)
     try:
+        if args.cmd == "context":
+            return _context(args)
         with open_docker(args.host) as docker:
             return _run(docker, args)
     except DockerConnectionError as exc:
@@ -410,6 +451,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except ValueError as exc:  # (a Docker context that does not exist, a bad address)
+        print(f"dockproto: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -23,6 +23,10 @@ COMMANDS = (
     "events",
     "login",
     "push",
+    "node",
+    "service",
+    "swarm",
+    "context",
     "build",
 )
 
@@ -85,6 +89,15 @@ def _add_command(sub: Any, cmd: str) -> None:
     elif cmd == "push":
         p.add_argument("-a", "--all-tags", action="store_true", help="push every tag of NAME")
         p.add_argument("name")
+    elif cmd in ("node", "service", "swarm"):
+        from ._swarmcli import add_arguments
+
+        add_arguments(cmd, p, _Formatter)
+    elif cmd == "context":
+        ctx = p.add_subparsers(dest="context_cmd", required=True, metavar="{ls,use}")
+        ctx.add_parser("ls", aliases=["list"], help="list the Docker contexts")
+        use = ctx.add_parser("use", help="make a context the current one (config.json)")
+        use.add_argument("name")
     elif cmd == "build":
         p.add_argument("-t", "--tag", action="append", help="name:tag (repeatable)")
         p.add_argument("-f", "--file", help="the Dockerfile (default: PATH/Dockerfile)")
@@ -99,7 +112,7 @@ def _add_command(sub: Any, cmd: str) -> None:
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with ``only``, the sub-parser of that command alone
-    (building them all is most of the cost of parsing one command line)."""
+    (building all of them is most of the cost of parsing one command line)."""
     p = argparse.ArgumentParser(
         prog="dockproto", description="A docker CLI over dockproto.", formatter_class=_Formatter
     )

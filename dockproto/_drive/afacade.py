@@ -26,12 +26,19 @@ if TYPE_CHECKING:
     from .._models import (
         Bind,
         Change,
+        ConfigRef,
         ContainerSummary,
+        Convergence,
         ExecInspect,
         ExecResult,
         ImageSource,
         ImageSummary,
+        Node,
         RunResult,
+        SecretRef,
+        Service,
+        SwarmInfo,
+        Task,
     )
     from .aio import Docker
 
@@ -1231,3 +1238,635 @@ class Distribution(_Area):
         api.distribution.inspect(name, auth)  # the arguments are checked before anything is sent
         auth_ = auth if auth is not None else await self._docker.auth_for(name)
         return await self._docker.request(api.distribution.inspect(name, auth_))
+
+
+class Swarm(_Area):
+    """``docker.swarm``."""
+
+    async def init(
+        self,
+        advertise_addr: str | None = None,
+        listen_addr: str = "0.0.0.0:2377",
+        *,
+        data_path_addr: str | None = None,
+        data_path_port: int | None = None,
+        default_addr_pool: Sequence[str] | None = None,
+        subnet_size: int | None = None,
+        force_new_cluster: bool = False,
+        autolock: bool = False,
+        spec: Mapping[str, Any] | None = None,
+    ) -> str:
+        """``POST /swarm/init``; the answer is this node's id in the new swarm."""
+        return await self._docker.request(
+            api.swarm.init(
+                advertise_addr,
+                listen_addr,
+                data_path_addr=data_path_addr,
+                data_path_port=data_path_port,
+                default_addr_pool=default_addr_pool,
+                subnet_size=subnet_size,
+                force_new_cluster=force_new_cluster,
+                autolock=autolock,
+                spec=spec,
+            )
+        )
+
+    async def join(
+        self,
+        remote_addrs: Sequence[str],
+        join_token: str,
+        listen_addr: str = "0.0.0.0:2377",
+        advertise_addr: str | None = None,
+        data_path_addr: str | None = None,
+    ) -> None:
+        """``POST /swarm/join``: join the swarm of the managers at ``remote_addrs`` with
+        ``join_token`` (a worker's or a manager's, from ``inspect``).  A wrong token or
+        address is refused with the daemon's own message."""
+        return await self._docker.request(
+            api.swarm.join(remote_addrs, join_token, listen_addr, advertise_addr, data_path_addr)
+        )
+
+    async def leave(self, force: bool = False) -> None:
+        """``POST /swarm/leave`` (``force``: even the last manager, breaking the swarm)."""
+        return await self._docker.request(api.swarm.leave(force))
+
+    async def inspect(self) -> SwarmInfo:
+        """``GET /swarm`` as ``SwarmInfo`` (a manager only)."""
+        return await self._docker.request(api.swarm.inspect())
+
+    async def update(
+        self,
+        version: int,
+        spec: Mapping[str, Any],
+        *,
+        rotate_worker_token: bool = False,
+        rotate_manager_token: bool = False,
+        rotate_manager_unlock_key: bool = False,
+    ) -> None:
+        """``POST /swarm/update``: ``spec`` (a whole ``SwarmSpec``: ``SwarmInfo.spec`` changed)
+        at ``version`` (``SwarmInfo.version``); rotate tokens or the unlock key."""
+        return await self._docker.request(
+            api.swarm.update(
+                version,
+                spec,
+                rotate_worker_token=rotate_worker_token,
+                rotate_manager_token=rotate_manager_token,
+                rotate_manager_unlock_key=rotate_manager_unlock_key,
+            )
+        )
+
+    async def unlock_key(self) -> str:
+        """``GET /swarm/unlockkey``: the key that unlocks a locked manager ("" if none)."""
+        return await self._docker.request(api.swarm.unlock_key())
+
+    async def unlock(self, key: str) -> None:
+        """``POST /swarm/unlock``: unlock a manager locked at its start (autolock)."""
+        return await self._docker.request(api.swarm.unlock(key))
+
+
+class Nodes(_Area):
+    """``docker.nodes``."""
+
+    async def list(self, filters: Mapping[str, Any] | None = None) -> builtins.list[Node]:
+        """``GET /nodes`` as ``list[Node]`` (filters: id, label, membership, name, node.label,
+        role)."""
+        return await self._docker.request(api.nodes.list(filters))
+
+    async def inspect(self, node: str | Node) -> Node:
+        """``GET /nodes/{id}`` as a ``Node``."""
+        return await self._docker.request(api.nodes.inspect(node))
+
+    async def update(
+        self,
+        node: str | Node,
+        version: int | None = None,
+        *,
+        availability: str | None = None,
+        role: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        name: str | None = None,
+        spec: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``POST /nodes/{id}/update``: set the node's availability (``active``, ``pause``,
+        ``drain``), role (``worker``, ``manager``), labels (all of them) or name."""
+        return await self._docker.request(
+            api.nodes.update(
+                node,
+                version,
+                availability=availability,
+                role=role,
+                labels=labels,
+                name=name,
+                spec=spec,
+            )
+        )
+
+    async def rm(self, node: str | Node, force: bool = False) -> None:
+        """``DELETE /nodes/{id}`` (``force``: even a node that is not down)."""
+        return await self._docker.request(api.nodes.rm(node, force))
+
+
+class Services(_Area):
+    """``docker.services``."""
+
+    async def list(
+        self, filters: Mapping[str, Any] | None = None, status: bool = False
+    ) -> builtins.list[Service]:
+        """``GET /services`` as ``list[Service]`` (filters: id, label, mode, name); with
+        ``status``, each gives its ``running_tasks`` and ``desired_tasks``."""
+        return await self._docker.request(api.services.list(filters, status))
+
+    async def create(
+        self,
+        image: str,
+        command: Sequence[str] | None = None,
+        *,
+        args: Sequence[str] | None = None,
+        name: str | None = None,
+        env: Sequence[str] | Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        container_labels: Mapping[str, str] | None = None,
+        workdir: str | None = None,
+        user: str | None = None,
+        hostname: str | None = None,
+        tty: bool | None = None,
+        init: bool | None = None,
+        read_only: bool | None = None,
+        stop_signal: str | None = None,
+        stop_grace_period: float | None = None,
+        mounts: Sequence[Bind | Mapping[str, Any]] | None = None,
+        networks: Sequence[str | Mapping[str, Any]] | None = None,
+        mode: str | None = None,
+        replicas: int | None = None,
+        cpu_limit: float | None = None,
+        memory_limit: int | None = None,
+        cpu_reservation: float | None = None,
+        memory_reservation: int | None = None,
+        restart_policy: Mapping[str, Any] | None = None,
+        constraints: Sequence[str] | None = None,
+        preferences: Sequence[str] | None = None,
+        max_replicas_per_node: int | None = None,
+        update_config: Mapping[str, Any] | None = None,
+        rollback_config: Mapping[str, Any] | None = None,
+        endpoint_mode: str | None = None,
+        ports: Sequence[int | str | Mapping[str, Any]] | None = None,
+        publish_mode: str | None = None,
+        secrets: Sequence[SecretRef | Mapping[str, Any]] | None = None,
+        configs: Sequence[ConfigRef | Mapping[str, Any]] | None = None,
+        log_driver: str | None = None,
+        log_options: Mapping[str, str] | None = None,
+        spec: Mapping[str, Any] | None = None,
+        auth: Mapping[str, Any] | None = None,
+    ) -> str:
+        """``POST /services/create``; the answer is the new service's id."""
+        api.services.create(
+            image,
+            command,
+            args=args,
+            name=name,
+            env=env,
+            labels=labels,
+            container_labels=container_labels,
+            workdir=workdir,
+            user=user,
+            hostname=hostname,
+            tty=tty,
+            init=init,
+            read_only=read_only,
+            stop_signal=stop_signal,
+            stop_grace_period=stop_grace_period,
+            mounts=mounts,
+            networks=networks,
+            mode=mode,
+            replicas=replicas,
+            cpu_limit=cpu_limit,
+            memory_limit=memory_limit,
+            cpu_reservation=cpu_reservation,
+            memory_reservation=memory_reservation,
+            restart_policy=restart_policy,
+            constraints=constraints,
+            preferences=preferences,
+            max_replicas_per_node=max_replicas_per_node,
+            update_config=update_config,
+            rollback_config=rollback_config,
+            endpoint_mode=endpoint_mode,
+            ports=ports,
+            publish_mode=publish_mode,
+            secrets=secrets,
+            configs=configs,
+            log_driver=log_driver,
+            log_options=log_options,
+            spec=spec,
+            auth=auth,
+        )  # the arguments are checked before anything is sent
+        auth_ = auth if auth is not None else await self._docker.service_auth(image)
+        return await self._docker.request(
+            api.services.create(
+                image,
+                command,
+                args=args,
+                name=name,
+                env=env,
+                labels=labels,
+                container_labels=container_labels,
+                workdir=workdir,
+                user=user,
+                hostname=hostname,
+                tty=tty,
+                init=init,
+                read_only=read_only,
+                stop_signal=stop_signal,
+                stop_grace_period=stop_grace_period,
+                mounts=mounts,
+                networks=networks,
+                mode=mode,
+                replicas=replicas,
+                cpu_limit=cpu_limit,
+                memory_limit=memory_limit,
+                cpu_reservation=cpu_reservation,
+                memory_reservation=memory_reservation,
+                restart_policy=restart_policy,
+                constraints=constraints,
+                preferences=preferences,
+                max_replicas_per_node=max_replicas_per_node,
+                update_config=update_config,
+                rollback_config=rollback_config,
+                endpoint_mode=endpoint_mode,
+                ports=ports,
+                publish_mode=publish_mode,
+                secrets=secrets,
+                configs=configs,
+                log_driver=log_driver,
+                log_options=log_options,
+                spec=spec,
+                auth=auth_,
+            )
+        )
+
+    async def inspect(self, service: str | Service, insert_defaults: bool = False) -> Service:
+        """``GET /services/{id}`` as a ``Service`` (``insert_defaults`` fills the spec's empty
+        fields with the daemon's defaults)."""
+        return await self._docker.request(api.services.inspect(service, insert_defaults))
+
+    async def update(
+        self,
+        service: str | Service,
+        version: int | None = None,
+        *,
+        image: str | None = None,
+        command: Sequence[str] | None = None,
+        args: Sequence[str] | None = None,
+        env: Sequence[str] | Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        container_labels: Mapping[str, str] | None = None,
+        workdir: str | None = None,
+        user: str | None = None,
+        hostname: str | None = None,
+        tty: bool | None = None,
+        init: bool | None = None,
+        read_only: bool | None = None,
+        stop_signal: str | None = None,
+        stop_grace_period: float | None = None,
+        mounts: Sequence[Bind | Mapping[str, Any]] | None = None,
+        networks: Sequence[str | Mapping[str, Any]] | None = None,
+        mode: str | None = None,
+        replicas: int | None = None,
+        cpu_limit: float | None = None,
+        memory_limit: int | None = None,
+        cpu_reservation: float | None = None,
+        memory_reservation: int | None = None,
+        restart_policy: Mapping[str, Any] | None = None,
+        constraints: Sequence[str] | None = None,
+        preferences: Sequence[str] | None = None,
+        max_replicas_per_node: int | None = None,
+        update_config: Mapping[str, Any] | None = None,
+        rollback_config: Mapping[str, Any] | None = None,
+        endpoint_mode: str | None = None,
+        ports: Sequence[int | str | Mapping[str, Any]] | None = None,
+        publish_mode: str | None = None,
+        secrets: Sequence[SecretRef | Mapping[str, Any]] | None = None,
+        configs: Sequence[ConfigRef | Mapping[str, Any]] | None = None,
+        log_driver: str | None = None,
+        log_options: Mapping[str, str] | None = None,
+        force_update: bool = False,
+        spec: Mapping[str, Any] | None = None,
+        rollback: bool = False,
+        registry_auth_from: str | None = None,
+        auth: Mapping[str, Any] | None = None,
+    ) -> builtins.list[str]:
+        """``POST /services/{id}/update``; the answer is the daemon's warnings."""
+        api.services.update(
+            service,
+            version,
+            image=image,
+            command=command,
+            args=args,
+            env=env,
+            labels=labels,
+            container_labels=container_labels,
+            workdir=workdir,
+            user=user,
+            hostname=hostname,
+            tty=tty,
+            init=init,
+            read_only=read_only,
+            stop_signal=stop_signal,
+            stop_grace_period=stop_grace_period,
+            mounts=mounts,
+            networks=networks,
+            mode=mode,
+            replicas=replicas,
+            cpu_limit=cpu_limit,
+            memory_limit=memory_limit,
+            cpu_reservation=cpu_reservation,
+            memory_reservation=memory_reservation,
+            restart_policy=restart_policy,
+            constraints=constraints,
+            preferences=preferences,
+            max_replicas_per_node=max_replicas_per_node,
+            update_config=update_config,
+            rollback_config=rollback_config,
+            endpoint_mode=endpoint_mode,
+            ports=ports,
+            publish_mode=publish_mode,
+            secrets=secrets,
+            configs=configs,
+            log_driver=log_driver,
+            log_options=log_options,
+            force_update=force_update,
+            spec=spec,
+            rollback=rollback,
+            registry_auth_from=registry_auth_from,
+            auth=auth,
+        )  # the arguments are checked before anything is sent
+        auth_ = auth if auth is not None else await self._docker.service_auth(image, service)
+        return await self._docker.request(
+            api.services.update(
+                service,
+                version,
+                image=image,
+                command=command,
+                args=args,
+                env=env,
+                labels=labels,
+                container_labels=container_labels,
+                workdir=workdir,
+                user=user,
+                hostname=hostname,
+                tty=tty,
+                init=init,
+                read_only=read_only,
+                stop_signal=stop_signal,
+                stop_grace_period=stop_grace_period,
+                mounts=mounts,
+                networks=networks,
+                mode=mode,
+                replicas=replicas,
+                cpu_limit=cpu_limit,
+                memory_limit=memory_limit,
+                cpu_reservation=cpu_reservation,
+                memory_reservation=memory_reservation,
+                restart_policy=restart_policy,
+                constraints=constraints,
+                preferences=preferences,
+                max_replicas_per_node=max_replicas_per_node,
+                update_config=update_config,
+                rollback_config=rollback_config,
+                endpoint_mode=endpoint_mode,
+                ports=ports,
+                publish_mode=publish_mode,
+                secrets=secrets,
+                configs=configs,
+                log_driver=log_driver,
+                log_options=log_options,
+                force_update=force_update,
+                spec=spec,
+                rollback=rollback,
+                registry_auth_from=registry_auth_from,
+                auth=auth_,
+            )
+        )
+
+    async def rm(self, service: str | Service) -> None:
+        """``DELETE /services/{id}``."""
+        return await self._docker.request(api.services.rm(service))
+
+    def logs(
+        self,
+        service: str | Service,
+        stdout: bool = True,
+        stderr: bool = True,
+        follow: bool = False,
+        since: int | float | None = None,
+        timestamps: bool = False,
+        tail: int | str | None = None,
+        details: bool = False,
+        *,
+        frames: bool | None = None,
+        tty: bool | None = None,
+    ) -> EventStream[StreamChunk]:
+        """``GET /services/{id}/logs``: the logs of every task, a stream of ``StreamChunk``."""
+        api.services.logs(
+            service, stdout, stderr, follow, since, timestamps, tail, details, frames=frames
+        )  # the arguments are checked before anything is sent
+
+        async def start() -> Exchange:
+            is_tty = tty if tty is not None else await self._docker.swarm_tty("services", service)
+            return await self._docker._start(
+                api.services.logs(
+                    service,
+                    stdout,
+                    stderr,
+                    follow,
+                    since,
+                    timestamps,
+                    tail,
+                    details,
+                    frames=frames,
+                    tty=is_tty,
+                ),
+                None,
+                None,
+            )
+
+        return EventStream(start)
+
+    async def scale(self, service: str | Service, replicas: int) -> builtins.list[str]:
+        """Set a replicated service's replicas (its spec and version read first, and
+        again after a conflicting write); the answer is the daemon's warnings."""
+        return await self._docker.scale_service(service, replicas)
+
+    async def wait_converged(
+        self,
+        service: str | Service,
+        *,
+        progress: Callable[[Convergence], object] | None = None,
+    ) -> Convergence:
+        """Watch the service's tasks until every one its spec asks for runs the current
+        spec (returns the ``Convergence``), or one fails, or its update is paused or
+        rolled back (raises ``ServiceError`` with the daemon's message).
+
+        A service that cannot converge (a constraint no node satisfies) stays pending:
+        the wait lasts as long as the caller allows (``trio.fail_after``, ``asyncio.timeout``);
+        ``progress`` is given each new judgement, whose ``message`` says what it
+        waits for.
+        """
+        return await self._docker.wait_converged(service, progress, None)
+
+
+class Tasks(_Area):
+    """``docker.tasks``."""
+
+    async def list(self, filters: Mapping[str, Any] | None = None) -> builtins.list[Task]:
+        """``GET /tasks`` as ``list[Task]`` (filters: desired-state, id, label, name, node,
+        service)."""
+        return await self._docker.request(api.tasks.list(filters))
+
+    async def inspect(self, task: str | Task) -> Task:
+        """``GET /tasks/{id}`` as a ``Task``."""
+        return await self._docker.request(api.tasks.inspect(task))
+
+    def logs(
+        self,
+        task: str | Task,
+        stdout: bool = True,
+        stderr: bool = True,
+        follow: bool = False,
+        since: int | float | None = None,
+        timestamps: bool = False,
+        tail: int | str | None = None,
+        details: bool = False,
+        *,
+        frames: bool | None = None,
+        tty: bool | None = None,
+    ) -> EventStream[StreamChunk]:
+        """``GET /tasks/{id}/logs``: a stream of ``StreamChunk`` (raw when ``tty``, the task
+        spec's setting); the parameters are those of ``services.logs``."""
+        api.tasks.logs(
+            task, stdout, stderr, follow, since, timestamps, tail, details, frames=frames
+        )  # the arguments are checked before anything is sent
+
+        async def start() -> Exchange:
+            is_tty = tty if tty is not None else await self._docker.swarm_tty("tasks", task)
+            return await self._docker._start(
+                api.tasks.logs(
+                    task,
+                    stdout,
+                    stderr,
+                    follow,
+                    since,
+                    timestamps,
+                    tail,
+                    details,
+                    frames=frames,
+                    tty=is_tty,
+                ),
+                None,
+                None,
+            )
+
+        return EventStream(start)
+
+
+class Secrets(_Area):
+    """``docker.secrets``."""
+
+    async def list(self, filters: Mapping[str, Any] | None = None) -> builtins.list[dict[str, Any]]:
+        """``GET /secrets``: a list of dicts (ID, Version, Spec: Name, Labels...); filters: id,
+        label, name, names."""
+        return await self._docker.request(api.secrets.list(filters))
+
+    async def create(
+        self,
+        name: str,
+        data: bytes | str | None = None,
+        labels: Mapping[str, str] | None = None,
+        *,
+        driver_name: str | None = None,
+        driver_options: Mapping[str, str] | None = None,
+        templating: str | None = None,
+        templating_options: Mapping[str, str] | None = None,
+    ) -> str:
+        """``POST /secrets/create``; the answer is the new secret's id."""
+        return await self._docker.request(
+            api.secrets.create(
+                name,
+                data,
+                labels,
+                driver_name=driver_name,
+                driver_options=driver_options,
+                templating=templating,
+                templating_options=templating_options,
+            )
+        )
+
+    async def inspect(self, secret: str) -> dict[str, Any]:
+        """``GET /secrets/{id}`` as a dict (its data is not in it)."""
+        return await self._docker.request(api.secrets.inspect(secret))
+
+    async def update(
+        self,
+        secret: str | Mapping[str, Any],
+        version: int | None = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        spec: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``POST /secrets/{id}/update``: set the labels (the only thing the daemon lets
+        change).  Given the secret's ``inspect`` dict, its spec and version are the base;
+        given an id or a name, ``version`` and ``spec`` (the current ones) are needed."""
+        return await self._docker.request(
+            api.secrets.update(secret, version, labels=labels, spec=spec)
+        )
+
+    async def rm(self, secret: str) -> None:
+        """``DELETE /secrets/{id}``."""
+        return await self._docker.request(api.secrets.rm(secret))
+
+
+class Configs(_Area):
+    """``docker.configs``."""
+
+    async def list(self, filters: Mapping[str, Any] | None = None) -> builtins.list[dict[str, Any]]:
+        """``GET /configs``: a list of dicts (ID, Version, Spec: Name, Labels, Data...);
+        filters: id, label, name, names."""
+        return await self._docker.request(api.configs.list(filters))
+
+    async def create(
+        self,
+        name: str,
+        data: bytes | str,
+        labels: Mapping[str, str] | None = None,
+        *,
+        templating: str | None = None,
+        templating_options: Mapping[str, str] | None = None,
+    ) -> str:
+        """``POST /configs/create``; the answer is the new config's id."""
+        return await self._docker.request(
+            api.configs.create(
+                name, data, labels, templating=templating, templating_options=templating_options
+            )
+        )
+
+    async def inspect(self, config: str) -> dict[str, Any]:
+        """``GET /configs/{id}`` as a dict (``Spec.Data`` is the data, as base64)."""
+        return await self._docker.request(api.configs.inspect(config))
+
+    async def update(
+        self,
+        config: str | Mapping[str, Any],
+        version: int | None = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        spec: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``POST /configs/{id}/update``: set the labels (the only thing the daemon lets
+        change).  Given the config's ``inspect`` dict, its spec and version are the base;
+        given an id or a name, ``version`` and ``spec`` (the current ones) are needed."""
+        return await self._docker.request(
+            api.configs.update(config, version, labels=labels, spec=spec)
+        )
+
+    async def rm(self, config: str) -> None:
+        """``DELETE /configs/{id}``."""
+        return await self._docker.request(api.configs.rm(config))

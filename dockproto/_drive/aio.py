@@ -40,6 +40,7 @@ from .._errors import (
     BadParameter,
     ContainerError,
     CredentialError,
+    DockerConnectionError,
     DockerError,
     NotFound,
     ProtocolError,
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     from .._models.containers import RunResult
     from .._models.exec import ExecInspect, ExecResult
     from .._models.images import ImageSummary
+    from .._models.swarm import Convergence, Service, Task
     from .._models.system import Version
     from .._run import RunPlan
 
@@ -96,6 +98,9 @@ class Backend(Protocol):
 
     http_host: str  # the Host header
     environ: Mapping[str, str]
+    # Pooled connections (None: MAX_CONCURRENT_REQUESTS requests at once, MAX_IDLE idle):
+    # an ssh host's, each an ssh process and login, are fewer (streams have their own).
+    max_connections: int | None
     broken: tuple[type[BaseException], ...]  # errors meaning "the connection broke"
 
     async def connect(self, timeout: float | None) -> Channel: ...
@@ -152,7 +157,7 @@ class Pool:
         return channel, Connection(api_version, host=self.io.http_host)
 
     def give_back(self, channel: Channel, conn: Connection) -> bool:
-        if self.closed or len(self._idle) >= policy.MAX_IDLE:
+        if self.closed or len(self._idle) >= (self.io.max_connections or policy.MAX_IDLE):
             return False
         self._idle.append((channel, conn))
         return True
@@ -223,7 +228,7 @@ class Exchange:
         self.channel, self.conn = await self.pool.take(api_version, self.wait())
         try:
             await self._send_request(self.channel, self.conn, body)
-        except TimeoutError:
+        except (TimeoutError, DockerConnectionError):  # (an ssh child that failed to connect)
             await self.abort()
             raise
         except _BodyFailed as failed:  # (the body's own source failed: its error, as it is)
@@ -309,7 +314,7 @@ class Exchange:
                 data = self._buffer[: await channel.receive_into(self._buffer, self.wait())]
             else:
                 data = await channel.receive(self._size, self.wait())
-        except TimeoutError:
+        except (TimeoutError, DockerConnectionError):  # (an ssh child that failed to connect)
             raise
         except self.io.broken as exc:
             reason = exc.__cause__ or exc  # a TLS alert's reason is in the cause
@@ -409,16 +414,32 @@ class Exchange:
 
 class Docker:
     """A client for one daemon: ``docker.containers``, ``exec``, ``images``, ``networks``,
-    ``volumes``, ``plugins``, and ``version``, ``ping``, ``info``, ``df``, ``events``."""
+    ``volumes``, ``plugins``, ``distribution``, ``swarm``, ``nodes``, ``services``,
+    ``tasks``, ``secrets``, ``configs``, and ``version``, ``ping``, ``info``, ``df``, ``events``."""
 
     def __init__(self, io: Backend, *, api_version: str | None = None) -> None:
-        from .afacade import Containers, Distribution, Exec, Images, Networks, Plugins, Volumes
+        from .afacade import (
+            Configs,
+            Containers,
+            Distribution,
+            Exec,
+            Images,
+            Networks,
+            Nodes,
+            Plugins,
+            Secrets,
+            Services,
+            Swarm,
+            Tasks,
+            Volumes,
+        )
 
         self._io = io
         self._pool = Pool(io)
         self._api_version = policy.pinned_version(api_version, io.environ)
         self._negotiate_lock = io.lock()
-        self._limiter = io.limiter(policy.MAX_CONCURRENT_REQUESTS)
+        # (a bounded host's pooled connections: as many requests at once, as many idle)
+        self._limiter = io.limiter(io.max_connections or policy.MAX_CONCURRENT_REQUESTS)
         self._tty = policy.TtyCache()
         self.containers = Containers(self)
         self.exec = Exec(self)
@@ -427,6 +448,13 @@ class Docker:
         self.volumes = Volumes(self)
         self.plugins = Plugins(self)
         self.distribution = Distribution(self)
+        self.swarm = Swarm(self)
+        self.nodes = Nodes(self)
+        self.services = Services(self)
+        self.tasks = Tasks(self)
+        self.secrets = Secrets(self)
+        self.configs = Configs(self)
+        self._podman: bool | None = None  # what /version said, asked once if needed
 
     @property
     def api_version(self) -> str | None:
@@ -465,13 +493,34 @@ class Docker:
     ) -> T:
         """Run a whole-answer request and return its typed value (errors raise)."""
         left = await self._take_turn(timeout)
+        bare_404: NotFound | None = None
         try:
             exchange = await self._start(request, body, left)
             _, events = await exchange.read_all()
+        except NotFound as exc:
+            if exc.message.strip() != "Not Found":  # (a daemon's "no such ...")
+                raise
+            bare_404 = exc
         finally:
             self._limiter.release()
+        if bare_404 is not None:
+            raise await self._bare_not_found(request, bare_404, timeout)
         value: T = policy.whole_value(events)
         return value
+
+    async def _bare_not_found(
+        self, request: Request[Any], error: NotFound, timeout: float | None
+    ) -> DockerError:
+        """A bare 404 "Not Found": podman's answer to a Swarm route it lacks is a
+        ``SwarmUnavailable``, told by asking ``/version`` once what the engine is."""
+        from .. import _swarm
+
+        if not _swarm.needs_engine_check(request, error):
+            return error
+        if self._podman is None:
+            version = await self.request(_system.version(), timeout=timeout)
+            self._podman = _swarm.is_podman(version.raw)
+        return _swarm.podman_error(request, error) if self._podman else error
 
     def stream(
         self,
@@ -584,6 +633,93 @@ class Docker:
             info = await self.request(api.containers.inspect(container), timeout=timeout)
             tty = self._tty.learn(info)
         return tty
+
+    async def swarm_tty(
+        self, area: str, obj: str | Service | Task, timeout: float | None = None
+    ) -> bool:
+        """The TTY setting of a service's spec (``area`` "services") or a task's
+        ("tasks"), which decides how their logs are framed: the model's, else one
+        inspect (never cached: an update may change it)."""
+        if not isinstance(obj, str):
+            return obj.tty
+        if area == "services":
+            service: Service = await self.request(api.services.inspect(obj), timeout=timeout)
+            return service.tty
+        task: Task = await self.request(api.tasks.inspect(obj), timeout=timeout)
+        return task.tty
+
+    async def service_auth(
+        self, image: str | None, service: str | Service | None = None
+    ) -> RegistryAuth | None:
+        """Credentials for a service's image (``image``, else the ``Service``'s own)
+        from the docker CLI's config, or None (then no ``X-Registry-Auth`` is sent)."""
+        if image is None and service is not None and not isinstance(service, str):
+            image = service.image or None
+        return None if image is None else await self.auth_for(image)
+
+    async def scale_service(
+        self, service: str | Service, replicas: int, timeout: float | None = None
+    ) -> list[str]:
+        """Set a replicated service's replicas: its current spec and version are read,
+        then sent with the new count (read again after a conflicting write)."""
+        from .._errors import Conflict
+        from .._swarm import SCALE_ATTEMPTS
+
+        ident = service if isinstance(service, str) else service.id
+        api.services.update(ident, 0, spec={}, replicas=replicas)  # (checked before sending)
+        for attempt in range(SCALE_ATTEMPTS):
+            current = await self.request(api.services.inspect(ident), timeout=timeout)
+            try:
+                return await self.request(
+                    api.services.update(current, replicas=replicas), timeout=timeout
+                )
+            except Conflict:
+                if attempt == SCALE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def wait_converged(
+        self,
+        service: str | Service,
+        progress: Callable[[Convergence], object] | None = None,
+        timeout: float | None = None,
+    ) -> Convergence:
+        """Poll the service and its tasks until it has converged (returned) or failed
+        (``ServiceError``); ``progress`` is given each new judgement.  The blocking
+        client's ``timeout`` bounds the whole wait (``TimeoutError`` with the last
+        judgement); the async clients wait within the caller's cancel scope."""
+        from .. import _swarm
+        from .._errors import ServiceError
+
+        ident = service if isinstance(service, str) else service.id
+        api.services.inspect(ident)  # (checked before anything is sent)
+        deadline = None if timeout is None else self._io.clock() + timeout
+        last: Convergence | None = None
+        for delay in _swarm.converge_delays():
+            left = None if deadline is None else deadline - self._io.clock()
+            try:
+                if left is not None and left <= 0:
+                    raise TimeoutError
+                found = await self.request(api.services.inspect(ident), timeout=left)
+                wanted = {"service": [found.id]}
+                tasks = await self.request(api.tasks.list(wanted), timeout=left)
+            except TimeoutError:
+                said = f": {last.message}" if last is not None else ""
+                raise TimeoutError(
+                    f"service {ident!r} did not converge in {timeout} s{said}"
+                ) from None
+            verdict = _swarm.judge(found, tasks)
+            if progress is not None and verdict != last:
+                progress(verdict)
+            last = verdict
+            if verdict.converged:
+                return verdict
+            if verdict.failed:
+                raise ServiceError(found.name or ident, verdict)
+            if deadline is not None:
+                delay = max(0.0, min(delay, deadline - self._io.clock()))
+            await self._io.sleep(delay)
+        raise AssertionError("unreachable")
 
     async def auth_for(self, image: str) -> RegistryAuth | None:
         """Credentials for ``image``'s registry from the docker CLI's config, or None."""

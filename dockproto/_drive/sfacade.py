@@ -26,12 +26,19 @@ if TYPE_CHECKING:
     from .._models import (
         Bind,
         Change,
+        ConfigRef,
         ContainerSummary,
+        Convergence,
         ExecInspect,
         ExecResult,
         ImageSource,
         ImageSummary,
+        Node,
         RunResult,
+        SecretRef,
+        Service,
+        SwarmInfo,
+        Task,
     )
     from .sync import Docker
 
@@ -1385,3 +1392,679 @@ class Distribution(_Area):
         api.distribution.inspect(name, auth)  # the arguments are checked before anything is sent
         auth_ = auth if auth is not None else self._docker.auth_for(name)
         return self._docker.request(api.distribution.inspect(name, auth_), timeout=timeout)
+
+
+class Swarm(_Area):
+    """``docker.swarm``."""
+
+    def init(
+        self,
+        advertise_addr: str | None = None,
+        listen_addr: str = "0.0.0.0:2377",
+        *,
+        data_path_addr: str | None = None,
+        data_path_port: int | None = None,
+        default_addr_pool: Sequence[str] | None = None,
+        subnet_size: int | None = None,
+        force_new_cluster: bool = False,
+        autolock: bool = False,
+        spec: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> str:
+        """``POST /swarm/init``; the answer is this node's id in the new swarm."""
+        return self._docker.request(
+            api.swarm.init(
+                advertise_addr,
+                listen_addr,
+                data_path_addr=data_path_addr,
+                data_path_port=data_path_port,
+                default_addr_pool=default_addr_pool,
+                subnet_size=subnet_size,
+                force_new_cluster=force_new_cluster,
+                autolock=autolock,
+                spec=spec,
+            ),
+            timeout=timeout,
+        )
+
+    def join(
+        self,
+        remote_addrs: Sequence[str],
+        join_token: str,
+        listen_addr: str = "0.0.0.0:2377",
+        advertise_addr: str | None = None,
+        data_path_addr: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """``POST /swarm/join``: join the swarm of the managers at ``remote_addrs`` with
+        ``join_token`` (a worker's or a manager's, from ``inspect``).  A wrong token or
+        address is refused with the daemon's own message."""
+        return self._docker.request(
+            api.swarm.join(remote_addrs, join_token, listen_addr, advertise_addr, data_path_addr),
+            timeout=timeout,
+        )
+
+    def leave(self, force: bool = False, *, timeout: float | None = None) -> None:
+        """``POST /swarm/leave`` (``force``: even the last manager, breaking the swarm)."""
+        return self._docker.request(api.swarm.leave(force), timeout=timeout)
+
+    def inspect(self, *, timeout: float | None = None) -> SwarmInfo:
+        """``GET /swarm`` as ``SwarmInfo`` (a manager only)."""
+        return self._docker.request(api.swarm.inspect(), timeout=timeout)
+
+    def update(
+        self,
+        version: int,
+        spec: Mapping[str, Any],
+        *,
+        rotate_worker_token: bool = False,
+        rotate_manager_token: bool = False,
+        rotate_manager_unlock_key: bool = False,
+        timeout: float | None = None,
+    ) -> None:
+        """``POST /swarm/update``: ``spec`` (a whole ``SwarmSpec``: ``SwarmInfo.spec`` changed)
+        at ``version`` (``SwarmInfo.version``); rotate tokens or the unlock key."""
+        return self._docker.request(
+            api.swarm.update(
+                version,
+                spec,
+                rotate_worker_token=rotate_worker_token,
+                rotate_manager_token=rotate_manager_token,
+                rotate_manager_unlock_key=rotate_manager_unlock_key,
+            ),
+            timeout=timeout,
+        )
+
+    def unlock_key(self, *, timeout: float | None = None) -> str:
+        """``GET /swarm/unlockkey``: the key that unlocks a locked manager ("" if none)."""
+        return self._docker.request(api.swarm.unlock_key(), timeout=timeout)
+
+    def unlock(self, key: str, *, timeout: float | None = None) -> None:
+        """``POST /swarm/unlock``: unlock a manager locked at its start (autolock)."""
+        return self._docker.request(api.swarm.unlock(key), timeout=timeout)
+
+
+class Nodes(_Area):
+    """``docker.nodes``."""
+
+    def list(
+        self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> builtins.list[Node]:
+        """``GET /nodes`` as ``list[Node]`` (filters: id, label, membership, name, node.label,
+        role)."""
+        return self._docker.request(api.nodes.list(filters), timeout=timeout)
+
+    def inspect(self, node: str | Node, *, timeout: float | None = None) -> Node:
+        """``GET /nodes/{id}`` as a ``Node``."""
+        return self._docker.request(api.nodes.inspect(node), timeout=timeout)
+
+    def update(
+        self,
+        node: str | Node,
+        version: int | None = None,
+        *,
+        availability: str | None = None,
+        role: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        name: str | None = None,
+        spec: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """``POST /nodes/{id}/update``: set the node's availability (``active``, ``pause``,
+        ``drain``), role (``worker``, ``manager``), labels (all of them) or name."""
+        return self._docker.request(
+            api.nodes.update(
+                node,
+                version,
+                availability=availability,
+                role=role,
+                labels=labels,
+                name=name,
+                spec=spec,
+            ),
+            timeout=timeout,
+        )
+
+    def rm(self, node: str | Node, force: bool = False, *, timeout: float | None = None) -> None:
+        """``DELETE /nodes/{id}`` (``force``: even a node that is not down)."""
+        return self._docker.request(api.nodes.rm(node, force), timeout=timeout)
+
+
+class Services(_Area):
+    """``docker.services``."""
+
+    def list(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        status: bool = False,
+        *,
+        timeout: float | None = None,
+    ) -> builtins.list[Service]:
+        """``GET /services`` as ``list[Service]`` (filters: id, label, mode, name); with
+        ``status``, each gives its ``running_tasks`` and ``desired_tasks``."""
+        return self._docker.request(api.services.list(filters, status), timeout=timeout)
+
+    def create(
+        self,
+        image: str,
+        command: Sequence[str] | None = None,
+        *,
+        args: Sequence[str] | None = None,
+        name: str | None = None,
+        env: Sequence[str] | Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        container_labels: Mapping[str, str] | None = None,
+        workdir: str | None = None,
+        user: str | None = None,
+        hostname: str | None = None,
+        tty: bool | None = None,
+        init: bool | None = None,
+        read_only: bool | None = None,
+        stop_signal: str | None = None,
+        stop_grace_period: float | None = None,
+        mounts: Sequence[Bind | Mapping[str, Any]] | None = None,
+        networks: Sequence[str | Mapping[str, Any]] | None = None,
+        mode: str | None = None,
+        replicas: int | None = None,
+        cpu_limit: float | None = None,
+        memory_limit: int | None = None,
+        cpu_reservation: float | None = None,
+        memory_reservation: int | None = None,
+        restart_policy: Mapping[str, Any] | None = None,
+        constraints: Sequence[str] | None = None,
+        preferences: Sequence[str] | None = None,
+        max_replicas_per_node: int | None = None,
+        update_config: Mapping[str, Any] | None = None,
+        rollback_config: Mapping[str, Any] | None = None,
+        endpoint_mode: str | None = None,
+        ports: Sequence[int | str | Mapping[str, Any]] | None = None,
+        publish_mode: str | None = None,
+        secrets: Sequence[SecretRef | Mapping[str, Any]] | None = None,
+        configs: Sequence[ConfigRef | Mapping[str, Any]] | None = None,
+        log_driver: str | None = None,
+        log_options: Mapping[str, str] | None = None,
+        spec: Mapping[str, Any] | None = None,
+        auth: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> str:
+        """``POST /services/create``; the answer is the new service's id."""
+        api.services.create(
+            image,
+            command,
+            args=args,
+            name=name,
+            env=env,
+            labels=labels,
+            container_labels=container_labels,
+            workdir=workdir,
+            user=user,
+            hostname=hostname,
+            tty=tty,
+            init=init,
+            read_only=read_only,
+            stop_signal=stop_signal,
+            stop_grace_period=stop_grace_period,
+            mounts=mounts,
+            networks=networks,
+            mode=mode,
+            replicas=replicas,
+            cpu_limit=cpu_limit,
+            memory_limit=memory_limit,
+            cpu_reservation=cpu_reservation,
+            memory_reservation=memory_reservation,
+            restart_policy=restart_policy,
+            constraints=constraints,
+            preferences=preferences,
+            max_replicas_per_node=max_replicas_per_node,
+            update_config=update_config,
+            rollback_config=rollback_config,
+            endpoint_mode=endpoint_mode,
+            ports=ports,
+            publish_mode=publish_mode,
+            secrets=secrets,
+            configs=configs,
+            log_driver=log_driver,
+            log_options=log_options,
+            spec=spec,
+            auth=auth,
+        )  # the arguments are checked before anything is sent
+        auth_ = auth if auth is not None else self._docker.service_auth(image)
+        return self._docker.request(
+            api.services.create(
+                image,
+                command,
+                args=args,
+                name=name,
+                env=env,
+                labels=labels,
+                container_labels=container_labels,
+                workdir=workdir,
+                user=user,
+                hostname=hostname,
+                tty=tty,
+                init=init,
+                read_only=read_only,
+                stop_signal=stop_signal,
+                stop_grace_period=stop_grace_period,
+                mounts=mounts,
+                networks=networks,
+                mode=mode,
+                replicas=replicas,
+                cpu_limit=cpu_limit,
+                memory_limit=memory_limit,
+                cpu_reservation=cpu_reservation,
+                memory_reservation=memory_reservation,
+                restart_policy=restart_policy,
+                constraints=constraints,
+                preferences=preferences,
+                max_replicas_per_node=max_replicas_per_node,
+                update_config=update_config,
+                rollback_config=rollback_config,
+                endpoint_mode=endpoint_mode,
+                ports=ports,
+                publish_mode=publish_mode,
+                secrets=secrets,
+                configs=configs,
+                log_driver=log_driver,
+                log_options=log_options,
+                spec=spec,
+                auth=auth_,
+            ),
+            timeout=timeout,
+        )
+
+    def inspect(
+        self, service: str | Service, insert_defaults: bool = False, *, timeout: float | None = None
+    ) -> Service:
+        """``GET /services/{id}`` as a ``Service`` (``insert_defaults`` fills the spec's empty
+        fields with the daemon's defaults)."""
+        return self._docker.request(api.services.inspect(service, insert_defaults), timeout=timeout)
+
+    def update(
+        self,
+        service: str | Service,
+        version: int | None = None,
+        *,
+        image: str | None = None,
+        command: Sequence[str] | None = None,
+        args: Sequence[str] | None = None,
+        env: Sequence[str] | Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        container_labels: Mapping[str, str] | None = None,
+        workdir: str | None = None,
+        user: str | None = None,
+        hostname: str | None = None,
+        tty: bool | None = None,
+        init: bool | None = None,
+        read_only: bool | None = None,
+        stop_signal: str | None = None,
+        stop_grace_period: float | None = None,
+        mounts: Sequence[Bind | Mapping[str, Any]] | None = None,
+        networks: Sequence[str | Mapping[str, Any]] | None = None,
+        mode: str | None = None,
+        replicas: int | None = None,
+        cpu_limit: float | None = None,
+        memory_limit: int | None = None,
+        cpu_reservation: float | None = None,
+        memory_reservation: int | None = None,
+        restart_policy: Mapping[str, Any] | None = None,
+        constraints: Sequence[str] | None = None,
+        preferences: Sequence[str] | None = None,
+        max_replicas_per_node: int | None = None,
+        update_config: Mapping[str, Any] | None = None,
+        rollback_config: Mapping[str, Any] | None = None,
+        endpoint_mode: str | None = None,
+        ports: Sequence[int | str | Mapping[str, Any]] | None = None,
+        publish_mode: str | None = None,
+        secrets: Sequence[SecretRef | Mapping[str, Any]] | None = None,
+        configs: Sequence[ConfigRef | Mapping[str, Any]] | None = None,
+        log_driver: str | None = None,
+        log_options: Mapping[str, str] | None = None,
+        force_update: bool = False,
+        spec: Mapping[str, Any] | None = None,
+        rollback: bool = False,
+        registry_auth_from: str | None = None,
+        auth: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> builtins.list[str]:
+        """``POST /services/{id}/update``; the answer is the daemon's warnings."""
+        api.services.update(
+            service,
+            version,
+            image=image,
+            command=command,
+            args=args,
+            env=env,
+            labels=labels,
+            container_labels=container_labels,
+            workdir=workdir,
+            user=user,
+            hostname=hostname,
+            tty=tty,
+            init=init,
+            read_only=read_only,
+            stop_signal=stop_signal,
+            stop_grace_period=stop_grace_period,
+            mounts=mounts,
+            networks=networks,
+            mode=mode,
+            replicas=replicas,
+            cpu_limit=cpu_limit,
+            memory_limit=memory_limit,
+            cpu_reservation=cpu_reservation,
+            memory_reservation=memory_reservation,
+            restart_policy=restart_policy,
+            constraints=constraints,
+            preferences=preferences,
+            max_replicas_per_node=max_replicas_per_node,
+            update_config=update_config,
+            rollback_config=rollback_config,
+            endpoint_mode=endpoint_mode,
+            ports=ports,
+            publish_mode=publish_mode,
+            secrets=secrets,
+            configs=configs,
+            log_driver=log_driver,
+            log_options=log_options,
+            force_update=force_update,
+            spec=spec,
+            rollback=rollback,
+            registry_auth_from=registry_auth_from,
+            auth=auth,
+        )  # the arguments are checked before anything is sent
+        auth_ = auth if auth is not None else self._docker.service_auth(image, service)
+        return self._docker.request(
+            api.services.update(
+                service,
+                version,
+                image=image,
+                command=command,
+                args=args,
+                env=env,
+                labels=labels,
+                container_labels=container_labels,
+                workdir=workdir,
+                user=user,
+                hostname=hostname,
+                tty=tty,
+                init=init,
+                read_only=read_only,
+                stop_signal=stop_signal,
+                stop_grace_period=stop_grace_period,
+                mounts=mounts,
+                networks=networks,
+                mode=mode,
+                replicas=replicas,
+                cpu_limit=cpu_limit,
+                memory_limit=memory_limit,
+                cpu_reservation=cpu_reservation,
+                memory_reservation=memory_reservation,
+                restart_policy=restart_policy,
+                constraints=constraints,
+                preferences=preferences,
+                max_replicas_per_node=max_replicas_per_node,
+                update_config=update_config,
+                rollback_config=rollback_config,
+                endpoint_mode=endpoint_mode,
+                ports=ports,
+                publish_mode=publish_mode,
+                secrets=secrets,
+                configs=configs,
+                log_driver=log_driver,
+                log_options=log_options,
+                force_update=force_update,
+                spec=spec,
+                rollback=rollback,
+                registry_auth_from=registry_auth_from,
+                auth=auth_,
+            ),
+            timeout=timeout,
+        )
+
+    def rm(self, service: str | Service, *, timeout: float | None = None) -> None:
+        """``DELETE /services/{id}``."""
+        return self._docker.request(api.services.rm(service), timeout=timeout)
+
+    def logs(
+        self,
+        service: str | Service,
+        stdout: bool = True,
+        stderr: bool = True,
+        follow: bool = False,
+        since: int | float | None = None,
+        timestamps: bool = False,
+        tail: int | str | None = None,
+        details: bool = False,
+        *,
+        frames: bool | None = None,
+        tty: bool | None = None,
+        timeout: float | None = None,
+    ) -> EventStream[StreamChunk]:
+        """``GET /services/{id}/logs``: the logs of every task, a stream of ``StreamChunk``."""
+        api.services.logs(
+            service, stdout, stderr, follow, since, timestamps, tail, details, frames=frames
+        )  # the arguments are checked before anything is sent
+
+        def start() -> Exchange:
+            is_tty = (
+                tty
+                if tty is not None
+                else self._docker.swarm_tty("services", service, timeout=timeout)
+            )
+            return self._docker._start(
+                api.services.logs(
+                    service,
+                    stdout,
+                    stderr,
+                    follow,
+                    since,
+                    timestamps,
+                    tail,
+                    details,
+                    frames=frames,
+                    tty=is_tty,
+                ),
+                None,
+                timeout,
+            )
+
+        return EventStream(start)
+
+    def scale(
+        self, service: str | Service, replicas: int, *, timeout: float | None = None
+    ) -> builtins.list[str]:
+        """Set a replicated service's replicas (its spec and version read first, and
+        again after a conflicting write); the answer is the daemon's warnings."""
+        return self._docker.scale_service(service, replicas, timeout=timeout)
+
+    def wait_converged(
+        self,
+        service: str | Service,
+        *,
+        progress: Callable[[Convergence], object] | None = None,
+        timeout: float | None = None,
+    ) -> Convergence:
+        """Watch the service's tasks until every one its spec asks for runs the current
+        spec (returns the ``Convergence``), or one fails, or its update is paused or
+        rolled back (raises ``ServiceError`` with the daemon's message).
+
+        A service that cannot converge (a constraint no node satisfies) stays pending:
+        the wait lasts as long as the caller allows (its ``timeout=``);
+        ``progress`` is given each new judgement, whose ``message`` says what it
+        waits for.
+        """
+        return self._docker.wait_converged(service, progress, timeout)
+
+
+class Tasks(_Area):
+    """``docker.tasks``."""
+
+    def list(
+        self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> builtins.list[Task]:
+        """``GET /tasks`` as ``list[Task]`` (filters: desired-state, id, label, name, node,
+        service)."""
+        return self._docker.request(api.tasks.list(filters), timeout=timeout)
+
+    def inspect(self, task: str | Task, *, timeout: float | None = None) -> Task:
+        """``GET /tasks/{id}`` as a ``Task``."""
+        return self._docker.request(api.tasks.inspect(task), timeout=timeout)
+
+    def logs(
+        self,
+        task: str | Task,
+        stdout: bool = True,
+        stderr: bool = True,
+        follow: bool = False,
+        since: int | float | None = None,
+        timestamps: bool = False,
+        tail: int | str | None = None,
+        details: bool = False,
+        *,
+        frames: bool | None = None,
+        tty: bool | None = None,
+        timeout: float | None = None,
+    ) -> EventStream[StreamChunk]:
+        """``GET /tasks/{id}/logs``: a stream of ``StreamChunk`` (raw when ``tty``, the task
+        spec's setting); the parameters are those of ``services.logs``."""
+        api.tasks.logs(
+            task, stdout, stderr, follow, since, timestamps, tail, details, frames=frames
+        )  # the arguments are checked before anything is sent
+
+        def start() -> Exchange:
+            is_tty = (
+                tty if tty is not None else self._docker.swarm_tty("tasks", task, timeout=timeout)
+            )
+            return self._docker._start(
+                api.tasks.logs(
+                    task,
+                    stdout,
+                    stderr,
+                    follow,
+                    since,
+                    timestamps,
+                    tail,
+                    details,
+                    frames=frames,
+                    tty=is_tty,
+                ),
+                None,
+                timeout,
+            )
+
+        return EventStream(start)
+
+
+class Secrets(_Area):
+    """``docker.secrets``."""
+
+    def list(
+        self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        """``GET /secrets``: a list of dicts (ID, Version, Spec: Name, Labels...); filters: id,
+        label, name, names."""
+        return self._docker.request(api.secrets.list(filters), timeout=timeout)
+
+    def create(
+        self,
+        name: str,
+        data: bytes | str | None = None,
+        labels: Mapping[str, str] | None = None,
+        *,
+        driver_name: str | None = None,
+        driver_options: Mapping[str, str] | None = None,
+        templating: str | None = None,
+        templating_options: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> str:
+        """``POST /secrets/create``; the answer is the new secret's id."""
+        return self._docker.request(
+            api.secrets.create(
+                name,
+                data,
+                labels,
+                driver_name=driver_name,
+                driver_options=driver_options,
+                templating=templating,
+                templating_options=templating_options,
+            ),
+            timeout=timeout,
+        )
+
+    def inspect(self, secret: str, *, timeout: float | None = None) -> dict[str, Any]:
+        """``GET /secrets/{id}`` as a dict (its data is not in it)."""
+        return self._docker.request(api.secrets.inspect(secret), timeout=timeout)
+
+    def update(
+        self,
+        secret: str | Mapping[str, Any],
+        version: int | None = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        spec: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """``POST /secrets/{id}/update``: set the labels (the only thing the daemon lets
+        change).  Given the secret's ``inspect`` dict, its spec and version are the base;
+        given an id or a name, ``version`` and ``spec`` (the current ones) are needed."""
+        return self._docker.request(
+            api.secrets.update(secret, version, labels=labels, spec=spec), timeout=timeout
+        )
+
+    def rm(self, secret: str, *, timeout: float | None = None) -> None:
+        """``DELETE /secrets/{id}``."""
+        return self._docker.request(api.secrets.rm(secret), timeout=timeout)
+
+
+class Configs(_Area):
+    """``docker.configs``."""
+
+    def list(
+        self, filters: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        """``GET /configs``: a list of dicts (ID, Version, Spec: Name, Labels, Data...);
+        filters: id, label, name, names."""
+        return self._docker.request(api.configs.list(filters), timeout=timeout)
+
+    def create(
+        self,
+        name: str,
+        data: bytes | str,
+        labels: Mapping[str, str] | None = None,
+        *,
+        templating: str | None = None,
+        templating_options: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> str:
+        """``POST /configs/create``; the answer is the new config's id."""
+        return self._docker.request(
+            api.configs.create(
+                name, data, labels, templating=templating, templating_options=templating_options
+            ),
+            timeout=timeout,
+        )
+
+    def inspect(self, config: str, *, timeout: float | None = None) -> dict[str, Any]:
+        """``GET /configs/{id}`` as a dict (``Spec.Data`` is the data, as base64)."""
+        return self._docker.request(api.configs.inspect(config), timeout=timeout)
+
+    def update(
+        self,
+        config: str | Mapping[str, Any],
+        version: int | None = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        spec: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """``POST /configs/{id}/update``: set the labels (the only thing the daemon lets
+        change).  Given the config's ``inspect`` dict, its spec and version are the base;
+        given an id or a name, ``version`` and ``spec`` (the current ones) are needed."""
+        return self._docker.request(
+            api.configs.update(config, version, labels=labels, spec=spec), timeout=timeout
+        )
+
+    def rm(self, config: str, *, timeout: float | None = None) -> None:
+        """``DELETE /configs/{id}``."""
+        return self._docker.request(api.configs.rm(config), timeout=timeout)

@@ -5,8 +5,8 @@ engines actually send (dockerd 20.10 leaves out zero sizes; podman leaves out so
 labels; newer APIs drop ``VirtualSize``).  The full JSON is kept in ``raw`` for what the
 model does not name.
 
-One module per API area (``system``, ``containers``, ``images``, ``exec``) and per
-argument type (``binds``, ``sources``), each loaded on first use: building a frozen
+One module per API area (``system``, ``containers``, ``images``, ``exec``, ``swarm``)
+and per argument type (``binds``, ``sources``), each loaded on first use: building a frozen
 slots dataclass costs about a millisecond, so a short-lived program (one ``dockproto
 version``) builds only the models it reads.  Every name is also given here.
 """
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .exec import ExecInspect, ExecResult
     from .images import ImageSummary
     from .sources import FromBody, FromImage, FromSrc, ImageSource, from_image
+    from .swarm import ConfigRef, Convergence, Node, SecretRef, Service, SwarmInfo, Task
     from .system import Version
 
 
@@ -72,6 +73,13 @@ _HOMES = {
     "FromBody": "sources",
     "ImageSource": "sources",
     "from_image": "sources",
+    "Node": "swarm",
+    "Service": "swarm",
+    "Task": "swarm",
+    "SwarmInfo": "swarm",
+    "Convergence": "swarm",
+    "SecretRef": "swarm",
+    "ConfigRef": "swarm",
 }
 
 
@@ -89,7 +97,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Bind",
     "Change",
+    "ConfigRef",
     "ContainerSummary",
+    "Convergence",
     "ExecInspect",
     "ExecResult",
     "FromBody",
@@ -99,8 +109,13 @@ __all__ = [
     "ImageSummary",
     "Mount",
     "MountRO",
+    "Node",
     "Port",
     "RunResult",
+    "SecretRef",
+    "Service",
+    "SwarmInfo",
+    "Task",
     "Version",
     "Vol",
     "from_image",

@@ -10,9 +10,38 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import containers, distribution, exec, images, networks, plugins, system, volumes
+    from . import (
+        configs,
+        containers,
+        distribution,
+        exec,
+        images,
+        networks,
+        nodes,
+        plugins,
+        secrets,
+        services,
+        swarm,
+        system,
+        tasks,
+        volumes,
+    )
 
-__all__ = ["containers", "exec", "images", "networks", "plugins", "system", "volumes"]
+__all__ = [
+    "configs",
+    "containers",
+    "exec",
+    "images",
+    "networks",
+    "nodes",
+    "plugins",
+    "secrets",
+    "services",
+    "swarm",
+    "system",
+    "tasks",
+    "volumes",
+]
 __all__ += ["distribution"]
 
 

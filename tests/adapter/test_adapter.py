@@ -268,7 +268,7 @@ async def test_unreachable_host_names_the_address(tmp_path: Any) -> None:
 
 
 def test_resolve_hosts(monkeypatch: Any) -> None:
-    """DOCKER_HOST forms: unix://, a bare path, tcp:// with and without a port."""
+    """DOCKER_HOST forms: unix://, a bare path, tcp:// with and without a port, ssh://."""
     monkeypatch.delenv("DOCKER_TLS_VERIFY", raising=False)
     assert dockproto_trio.resolve("unix:///run/d.sock").path == "/run/d.sock"
     assert dockproto_trio.resolve("/run/d.sock").path == "/run/d.sock"
@@ -277,8 +277,10 @@ def test_resolve_hosts(monkeypatch: Any) -> None:
     assert dockproto_trio.resolve("tcp://example").port == 2375
     monkeypatch.setenv("DOCKER_HOST", "unix:///x.sock")
     assert dockproto_trio.resolve().path == "/x.sock"
+    s = dockproto_trio.resolve("ssh://me@host")
+    assert (s.kind, s.user, s.host) == ("ssh", "me", "host")
     with pytest.raises(ValueError):
-        dockproto_trio.resolve("ssh://me@host")
+        dockproto_trio.resolve("ftp://me@host")
 
 
 async def test_idle_connection_closed_by_daemon_is_not_reused(tmp_path: Any) -> None:

@@ -173,9 +173,9 @@ def test_lazy_names_are_the_same_objects() -> None:
     """Every name ``dockproto`` and ``dockproto._models`` give lazily is the one object."""
     import dockproto
     from dockproto import _models, _streamevents, api
-    from dockproto._models import binds, containers, exec, images, sources, system
+    from dockproto._models import binds, containers, exec, images, sources, swarm, system
 
-    homes = [binds, containers, exec, images, sources, system]
+    homes = [binds, containers, exec, images, sources, swarm, system]
     for name in _models.__all__:
         [home] = [m for m in homes if name in vars(m)]
         assert getattr(_models, name) is vars(home)[name] is getattr(dockproto, name)

@@ -158,7 +158,10 @@ def test_no_cert_dir_without_tls() -> None:
 @pytest.mark.parametrize(
     ("address", "message"),
     [
-        ("ssh://me@host", r"unsupported Docker host 'ssh://me@host' \(unix://, tcp:// or a path\)"),
+        (
+            "ftp://host",
+            r"unsupported Docker host 'ftp://host' \(unix://, tcp://, ssh:// or a path\)",
+        ),
         ("npipe:////./pipe/docker_engine", "unsupported Docker host"),
         ("d.sock", r"unsupported Docker host 'd.sock'"),
         ("tcp://", r"no host in 'tcp://'"),

@@ -299,6 +299,45 @@ STREAMED: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("plugins.push", ("p",), {}),
 ]
 
+# The Swarm areas (their answers, as dockerd 20.10 sends them).
+_SPEC = {"Name": "web", "TaskTemplate": {"ContainerSpec": {"Image": "busybox"}}}
+_SERVICE = {"ID": "s1", "Version": {"Index": 3}, "Spec": _SPEC}
+_NODE = {"ID": "n1", "Version": {"Index": 2}, "Spec": {"Role": "worker"}}
+_TASK = {"ID": "t1", "ServiceID": "s1", "Status": {"State": "running"}}
+_SECRET = {"ID": "x1", "Version": {"Index": 1}, "Spec": {"Name": "db"}}
+WHOLE += [
+    ("swarm.init", (), {}, 200, "node1"),
+    ("swarm.join", (["10.0.0.1:2377"], "SWMTKN-1-x"), {}, 200, NONE),
+    ("swarm.leave", (), {}, 200, NONE),
+    ("swarm.inspect", (), {}, 200, {"ID": "sw", "Version": {"Index": 1}, "Spec": {}}),
+    ("swarm.update", (1, {}), {}, 200, NONE),
+    ("swarm.unlock_key", (), {}, 200, {"UnlockKey": "SWMKEY-1-x"}),
+    ("swarm.unlock", ("SWMKEY-1-x",), {}, 200, NONE),
+    ("nodes.list", (), {}, 200, [_NODE]),
+    ("nodes.inspect", ("n1",), {}, 200, _NODE),
+    ("nodes.update", ("n1", 2), {"availability": "drain"}, 200, NONE),
+    ("nodes.rm", ("n1",), {}, 200, NONE),
+    ("services.list", (), {}, 200, [_SERVICE]),
+    ("services.create", ("busybox",), {}, 201, {"ID": "s1"}),
+    ("services.inspect", ("s1",), {}, 200, _SERVICE),
+    ("services.update", ("s1", 3), {"spec": _SPEC}, 200, {"Warnings": ["w"]}),
+    ("services.update", ("s1", 3), {"spec": _SPEC}, 200, {"Warnings": None}),
+    ("services.rm", ("s1",), {}, 200, NONE),
+    ("tasks.list", (), {}, 200, [_TASK]),
+    ("tasks.inspect", ("t1",), {}, 200, _TASK),
+    ("secrets.list", (), {}, 200, [_SECRET]),
+    ("secrets.create", ("db", b"x"), {}, 201, {"ID": "x1"}),
+    ("secrets.inspect", ("x1",), {}, 200, _SECRET),
+    ("secrets.update", (_SECRET,), {"labels": {}}, 200, NONE),
+    ("secrets.rm", ("x1",), {}, 204, NONE),
+    ("configs.list", (), {}, 200, [_SECRET]),
+    ("configs.create", ("c", b"x"), {}, 201, {"ID": "x1"}),
+    ("configs.inspect", ("x1",), {}, 200, _SECRET),
+    ("configs.update", (_SECRET,), {"labels": {}}, 200, NONE),
+    ("configs.rm", ("x1",), {}, 204, NONE),
+]
+STREAMED += [("services.logs", ("s1",), {}), ("tasks.logs", ("t1",), {})]
+
 
 def test_every_builder_is_covered() -> None:
     """Each builder is checked below, by its whole answer or as a stream."""

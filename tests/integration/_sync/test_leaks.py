@@ -11,10 +11,10 @@ travel, unchanged: in the request's header or body, or in what a container saw.
 
 The paths: pull, push (an error in the stream, and an error head), ``/auth``, a
 credential helper (that answers, that fails printing the secret, that answers garbage
-holding it), exec with a secret env, a container created with one, and a build with a
-secret build arg (one that passes, one that fails after it) or credentials from the
-config; and, against the real registry (``scripts/registry``), a push and a pull it
-accepts and one it refuses.
+holding it), exec with a secret env, a container created with one, a Swarm secret's
+creation, and a build with a secret build arg (one that passes, one that fails after it)
+or credentials from the config; and, against the real registry (``scripts/registry``),
+a push and a pull it accepts and one it refuses.
 """
 
 from __future__ import annotations
@@ -304,6 +304,36 @@ def test_registry_push_pull(docker: Docker, loop: Loop, tmp_path: Any, monkeypat
     assert leaks(text + "\n" + said_log, password) == [], (
         f"the password leaked:\n{text}\n{said_log}"
     )
+
+
+def test_secret_create(docker: Docker, loop: Loop, engine: str) -> None:
+    """A Swarm secret's data goes base64 in the body, unchanged; podman keeps it (its
+    own secrets API), the shared dockerd refuses it (no swarm manager: SwarmUnavailable);
+    neither the request, the answers, the error nor the log shows it.  (On the cluster,
+    ``test_swarm.py`` reads a secret back in a task, as its SHA-256.)"""
+    name = f"dp-leak-{uuid.uuid4().hex[:10]}"
+    data = SECRET.encode()
+    made: list[Any] = []
+
+    def create() -> None:
+        made.append(docker.secrets.create(name, data, labels={"dockproto": "leak"}))
+        made.append(docker.secrets.inspect(made[0]))
+        made.append(docker.secrets.list({"name": name}))
+
+    error, log = said(loop, create)
+    try:
+        if engine == "podman":
+            assert error is None, error
+            assert made[1]["Spec"]["Name"] == name and [s["ID"] for s in made[2]] == [made[0]]
+        else:
+            assert isinstance(error, dockproto.SwarmUnavailable), error
+    finally:
+        if made:
+            docker.secrets.rm(made[0])
+    request = api.secrets.create(name, data, labels={"dockproto": "leak"})
+    assert request.body is not None
+    assert base64.b64decode(json.loads(request.body)["Data"]) == data
+    assert_clean(everything_said(error, request, *made), log, "POST /v1.", "/secrets/create")
 
 
 def test_build_args(docker: Docker, loop: Loop, tmp_path: Any) -> None:
