@@ -16,6 +16,7 @@ from ._connection import Connection, State
 from ._content import Content
 from ._errors import (
     BadParameter,
+    BuildError,
     Conflict,
     ContainerError,
     CredentialError,
@@ -131,6 +132,7 @@ __all__ = [
     "NEED_DATA",
     "BadParameter",
     "Bind",
+    "BuildError",
     "Change",
     "ConfigRef",
     "Conflict",

@@ -164,18 +164,26 @@ def _stored(config: Mapping[str, Any], registry: str, source: str) -> RegistryAu
     for key, entry in _section(config, "auths", source).items():
         if not _key_matches(key, registry) or not isinstance(entry, Mapping):
             continue
-        if entry.get("identitytoken"):
-            return RegistryAuth(identitytoken=str(entry["identitytoken"]), serveraddress=key)
-        if entry.get("auth"):
-            try:
-                user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
-            except (ValueError, TypeError, UnicodeDecodeError):
-                raise CredentialError(f"bad auth entry for {key} in {source}") from None
-            return RegistryAuth(username=user, password=password, serveraddress=key)
-        if entry.get("username"):
-            password = str(entry.get("password") or "")
-            user = str(entry["username"])
-            return RegistryAuth(username=user, password=password, serveraddress=key)
+        found = _decoded(key, entry, source)
+        if found is not None:
+            return found
+    return None
+
+
+def _decoded(key: str, entry: Mapping[str, Any], source: str) -> RegistryAuth | None:
+    """One ``auths`` entry as credentials (None when it holds none)."""
+    if entry.get("identitytoken"):
+        return RegistryAuth(identitytoken=str(entry["identitytoken"]), serveraddress=key)
+    if entry.get("auth"):
+        try:
+            user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
+        except (ValueError, TypeError, UnicodeDecodeError):
+            raise CredentialError(f"bad auth entry for {key} in {source}") from None
+        return RegistryAuth(username=user, password=password, serveraddress=key)
+    if entry.get("username"):
+        password = str(entry.get("password") or "")
+        user = str(entry["username"])
+        return RegistryAuth(username=user, password=password, serveraddress=key)
     return None
 
 
@@ -265,6 +273,86 @@ def credentials_for(
     return _stored(config, registry, source)
 
 
+# -- every registry's credentials (a build's X-Registry-Config) ---------------------------
+
+
+@dataclass(frozen=True)
+class CredentialStoreList:
+    """``docker-credential-<helper> list``: the servers a credentials store holds
+    credentials for (each then asked with ``get``)."""
+
+    helper: str
+    source: str = "config.json"
+
+    @property
+    def program(self) -> str:
+        return f"docker-credential-{self.helper}"
+
+    @property
+    def argv(self) -> tuple[str, str]:
+        return (self.program, "list")
+
+    stdin = b""
+
+    def program_missing(self) -> CredentialError:
+        return CredentialError(f"credential helper {self.program} is not on PATH")
+
+    def answer(self, returncode: int, stdout: bytes, stderr: bytes = b"") -> list[str]:
+        """The servers listed (a ``CredentialError``, never quoting the output, when the
+        helper failed or answered something else)."""
+        if returncode != 0:
+            raise CredentialError(f"{self.program} list failed ({returncode})")
+        try:
+            found = json.loads(stdout.decode(errors="replace") or "{}")
+        except ValueError:
+            raise CredentialError(f"{self.program} answered something that is not JSON") from None
+        if not isinstance(found, dict):
+            raise CredentialError(f"{self.program} answered something that is not a JSON object")
+        return [str(server) for server in found]
+
+    def get(self, server: str) -> CredentialHelperCall:
+        """The ``get`` for one of the servers listed."""
+        return CredentialHelperCall(self.helper, server, server, False, self.source)
+
+
+@dataclass(frozen=True)
+class AllCredentials:
+    """What the docker CLI's config holds for every registry, as the CLI gathers it for
+    a build (``GetAllCredentials``): the credentials stored in ``auths`` (none when a
+    ``credsStore`` holds them instead), the store to list, and a helper call for each
+    registry of ``credHelpers`` (whose answers win).  The CLI goes on without a
+    registry whose helper fails; a store that fails fails the build."""
+
+    stored: Mapping[str, RegistryAuth]
+    store: CredentialStoreList | None
+    helpers: tuple[CredentialHelperCall, ...]
+
+
+def all_credentials(
+    config: str | bytes | Mapping[str, Any], *, source: str = "config.json"
+) -> AllCredentials:
+    """Every registry's credentials that ``config`` (the text of ``config.json`` or its
+    dict) holds or names a helper for."""
+    if isinstance(config, (str, bytes)):
+        config = parse_config(config, source)
+    elif not isinstance(config, Mapping):
+        raise CredentialError(f"{source} is not a JSON object")
+    stored: dict[str, RegistryAuth] = {}
+    store = None
+    if config.get("credsStore"):
+        store = CredentialStoreList(str(config["credsStore"]), source)
+    else:
+        for key, entry in _section(config, "auths", source).items():
+            found = _decoded(key, entry, source) if isinstance(entry, Mapping) else None
+            if found is not None:
+                stored[key] = found
+    helpers = tuple(
+        CredentialHelperCall(str(helper), key, key, False, source)
+        for key, helper in _section(config, "credHelpers", source).items()
+    )
+    return AllCredentials(stored, store, helpers)
+
+
 # -- docker login: what the CLI stores, decided here; the client writes it ----------------
 
 
@@ -334,8 +422,11 @@ def helper_store_input(
 __all__ = [
     "HUB_KEY",
     "HUB_NAMES",
+    "AllCredentials",
     "CredentialHelperCall",
+    "CredentialStoreList",
     "RegistryAuth",
+    "all_credentials",
     "credentials_for",
     "docker_config_path",
     "parse_config",

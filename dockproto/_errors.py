@@ -108,6 +108,19 @@ class StreamError(DockerError):
     """
 
 
+class BuildError(StreamError):
+    """A build failed (a ``RUN`` that exited non-zero, a ``COPY`` of what is not there...).
+
+    ``message`` is the daemon's own; ``log`` is the build's output up to the failure
+    (the ``stream`` texts, as ``docker build`` prints them; the last MiB of it).
+    ``status_code`` is what the daemon's message gave (dockerd: the step's exit code),
+    else 500."""
+
+    def __init__(self, status_code: int, message: str, log: str = "") -> None:
+        super().__init__(status_code, message)
+        self.log = log
+
+
 # podman 4.3 answers some conflicts with 500; its messages end with libpod's cause
 # (``define.ErrCtrStateInvalid``, ``ErrCtrExists``, ...).  Those are conflicts all the
 # same, so they get the ``Conflict`` class (the status code stays the one sent).

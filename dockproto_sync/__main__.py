@@ -6,6 +6,7 @@ dockproto version | ps [-a] | images | run [--rm] [-i] [-t] IMAGE CMD... |
           | login [SERVER] -u USER [--password-stdin] | push [-a] NAME[:TAG]
           | context ls | context use NAME |
           node ls | service ls|create|ps|logs|scale|rm | swarm init|join|leave
+          | build [-t TAG] [-f FILE] [--build-arg K=V] [--target T] [--force-rm] PATH
 
 No event loop: one thread, and a second one only to pump stdin for ``run -i``.  Start-up
 time matters for a command run once per call, so this imports what a command uses when
@@ -144,6 +145,50 @@ def _run_container(docker: Docker, args: Any) -> int:
             _remove(docker, cid)
 
 
+def _build(docker: Docker, args: Any) -> int:
+    """``docker build``: the ``stream`` lines as they come on stdout, pulls' progress on
+    stderr; a failing step prints the daemon's message and exits 1."""
+    buildargs: dict[str, str | None] = {}
+    for item in args.build_arg or ():
+        key, eq, value = item.partition("=")
+        # (a name alone takes its value from the environment, as the CLI has it; unset,
+        # the Dockerfile's default)
+        buildargs[key] = value if eq else os.environ.get(key)
+    # -f is relative to the working directory, as the CLI reads it.
+    dockerfile = os.path.abspath(args.file) if args.file else None
+    try:
+        stream = docker.images.build(
+            args.path,
+            dockerfile,
+            args.tag,
+            buildargs=buildargs or None,
+            target=args.target,
+            nocache=args.no_cache,
+            forcerm=args.force_rm,
+            pull=args.pull,
+            quiet=args.quiet,
+        )
+    except ValueError as exc:
+        print(f"dockproto: {exc}", file=sys.stderr)
+        return 1
+    bar = _Progress()
+    try:
+        with stream:
+            for msg in stream:
+                text = msg.value.get("stream") if isinstance(msg.value, dict) else None
+                if isinstance(text, str):
+                    sys.stdout.write(text)
+                    sys.stdout.flush()
+                else:
+                    bar.show(msg)
+    except dockproto.BuildError as exc:
+        bar.done()
+        print(f"dockproto: {exc.message.rstrip()}", file=sys.stderr)
+        return 1
+    bar.done()
+    return 0
+
+
 def _run(docker: Docker, args: Any) -> int:
     if args.cmd == "version":
         v = docker.version()
@@ -209,6 +254,8 @@ def _run(docker: Docker, args: Any) -> int:
         return _login(docker, args)
     if args.cmd == "push":
         return _push(docker, args)
+    if args.cmd == "build":
+        return _build(docker, args)
     if args.cmd == "events":
         import json
 

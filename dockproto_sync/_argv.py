@@ -27,6 +27,7 @@ COMMANDS = (
     "service",
     "swarm",
     "context",
+    "build",
 )
 
 
@@ -97,6 +98,16 @@ def _add_command(sub: Any, cmd: str) -> None:
         ctx.add_parser("ls", aliases=["list"], help="list the Docker contexts")
         use = ctx.add_parser("use", help="make a context the current one (config.json)")
         use.add_argument("name")
+    elif cmd == "build":
+        p.add_argument("-t", "--tag", action="append", help="name:tag (repeatable)")
+        p.add_argument("-f", "--file", help="the Dockerfile (default: PATH/Dockerfile)")
+        p.add_argument("--build-arg", action="append", metavar="K=V", help="a build arg")
+        p.add_argument("--target", help="the stage to build")
+        p.add_argument("--no-cache", action="store_true")
+        p.add_argument("--force-rm", action="store_true", help="remove failed containers too")
+        p.add_argument("--pull", action="store_true", help="pull the base images first")
+        p.add_argument("-q", "--quiet", action="store_true", help="print the image id only")
+        p.add_argument("path", help="the context directory, or a tar file")
 
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:

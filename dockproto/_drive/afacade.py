@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from .. import _models, api
 from .._events import JSONMessage, StreamChunk
 from .aio import (
+    BuildSource,
+    BuildStream,
     DockerStream,
     EventStream,
     Exchange,
@@ -804,6 +806,183 @@ class Images(_Area):
         """``POST /images/load``: send the tar with ``send_body``/``end_body``; progress back."""
         req = api.images.load(quiet)
         return self._docker.stream(req, self._docker.upload(data), raise_errors=True)
+
+    def build(
+        self,
+        context: BuildSource,
+        dockerfile: str | os.PathLike[str] | None = None,
+        tags: str | Sequence[str] | None = None,
+        *,
+        buildargs: Mapping[str, str | None] | None = None,
+        target: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        pull: bool = False,
+        nocache: bool = False,
+        rm: bool = True,
+        forcerm: bool = False,
+        network_mode: str | None = None,
+        platform: str | None = None,
+        extra_hosts: Sequence[str] | Mapping[str, str] | None = None,
+        cache_from: Sequence[str] | None = None,
+        shm_size: int | None = None,
+        quiet: bool = False,
+        remote: str | None = None,
+        memory: int | None = None,
+        memswap: int | None = None,
+        cpu_shares: int | None = None,
+        cpuset_cpus: str | None = None,
+        cpu_period: int | None = None,
+        cpu_quota: int | None = None,
+        squash: bool = False,
+        outputs: str | Sequence[Mapping[str, Any]] | None = None,
+        version: str | None = None,
+        auth_configs: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> BuildStream:
+        """``POST /build``: build an image from a context tar sent as the streamed body
+        (``send_body``/``end_body``); progress ``JSONMessage``s back (``stream`` lines,
+        ``aux`` with the image id, an ``error`` for a failing step).
+
+        ``context`` is a directory (sent as a tar written while it is read, honouring
+        its ``.dockerignore``; ``dockerfile`` relative to it, or outside it), a tar (bytes
+        or a file), or an iterable of bytes.  A failing step raises ``BuildError``.
+        """
+        api.images.build(
+            dockerfile,
+            tags,
+            buildargs=buildargs,
+            target=target,
+            labels=labels,
+            pull=pull,
+            nocache=nocache,
+            rm=rm,
+            forcerm=forcerm,
+            network_mode=network_mode,
+            platform=platform,
+            extra_hosts=extra_hosts,
+            cache_from=cache_from,
+            shm_size=shm_size,
+            quiet=quiet,
+            remote=remote,
+            memory=memory,
+            memswap=memswap,
+            cpu_shares=cpu_shares,
+            cpuset_cpus=cpuset_cpus,
+            cpu_period=cpu_period,
+            cpu_quota=cpu_quota,
+            squash=squash,
+            outputs=outputs,
+            version=version,
+            auth_configs=auth_configs,
+        )  # the arguments are checked before anything is sent
+        return self._docker.build(
+            context,
+            dockerfile,
+            auth_configs,
+            lambda dockerfile, auth_configs: api.images.build(
+                dockerfile,
+                tags,
+                buildargs=buildargs,
+                target=target,
+                labels=labels,
+                pull=pull,
+                nocache=nocache,
+                rm=rm,
+                forcerm=forcerm,
+                network_mode=network_mode,
+                platform=platform,
+                extra_hosts=extra_hosts,
+                cache_from=cache_from,
+                shm_size=shm_size,
+                quiet=quiet,
+                remote=remote,
+                memory=memory,
+                memswap=memswap,
+                cpu_shares=cpu_shares,
+                cpuset_cpus=cpuset_cpus,
+                cpu_period=cpu_period,
+                cpu_quota=cpu_quota,
+                squash=squash,
+                outputs=outputs,
+                version=version,
+                auth_configs=auth_configs,
+            ),
+            None,
+        )
+
+    async def build_and_wait(
+        self,
+        context: BuildSource,
+        dockerfile: str | os.PathLike[str] | None = None,
+        tags: str | Sequence[str] | None = None,
+        *,
+        buildargs: Mapping[str, str | None] | None = None,
+        target: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        pull: bool = False,
+        nocache: bool = False,
+        rm: bool = True,
+        forcerm: bool = False,
+        network_mode: str | None = None,
+        platform: str | None = None,
+        extra_hosts: Sequence[str] | Mapping[str, str] | None = None,
+        cache_from: Sequence[str] | None = None,
+        shm_size: int | None = None,
+        quiet: bool = False,
+        remote: str | None = None,
+        memory: int | None = None,
+        memswap: int | None = None,
+        cpu_shares: int | None = None,
+        cpuset_cpus: str | None = None,
+        cpu_period: int | None = None,
+        cpu_quota: int | None = None,
+        squash: bool = False,
+        outputs: str | Sequence[Mapping[str, Any]] | None = None,
+        version: str | None = None,
+        auth_configs: Mapping[str, Mapping[str, Any]] | None = None,
+        progress: Callable[[JSONMessage], object] | None = None,
+    ) -> str:
+        """Build to the end (``progress`` is given each message; a failing step raises
+        ``BuildError``) and return the image's id."""
+        stream = self.build(
+            context,
+            dockerfile,
+            tags,
+            buildargs=buildargs,
+            target=target,
+            labels=labels,
+            pull=pull,
+            nocache=nocache,
+            rm=rm,
+            forcerm=forcerm,
+            network_mode=network_mode,
+            platform=platform,
+            extra_hosts=extra_hosts,
+            cache_from=cache_from,
+            shm_size=shm_size,
+            quiet=quiet,
+            remote=remote,
+            memory=memory,
+            memswap=memswap,
+            cpu_shares=cpu_shares,
+            cpuset_cpus=cpuset_cpus,
+            cpu_period=cpu_period,
+            cpu_quota=cpu_quota,
+            squash=squash,
+            outputs=outputs,
+            version=version,
+            auth_configs=auth_configs,
+        )
+        return await self._docker.built(stream, tags, progress, None)
+
+    async def build_prune(
+        self,
+        keep_storage: int | None = None,
+        all: bool = False,
+        filters: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``POST /build/prune``: the build cache pruned (``keep_storage`` bytes kept, ``all``
+        its every kind); ``{"CachesDeleted": [...], "SpaceReclaimed": n}``."""
+        return await self._docker.request(api.images.build_prune(keep_storage, all, filters))
 
     async def pull_and_wait(
         self,

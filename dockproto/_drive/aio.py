@@ -20,7 +20,15 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -31,6 +39,7 @@ from .._content import Content
 from .._errors import (
     BadParameter,
     ContainerError,
+    CredentialError,
     DockerConnectionError,
     DockerError,
     NotFound,
@@ -55,6 +64,7 @@ from ..api import system as _system
 if TYPE_CHECKING:
     from logging import Logger
 
+    from .._buildcontext import BuildContext
     from .._credentials import RegistryAuth
     from .._models.containers import RunResult
     from .._models.exec import ExecInspect, ExecResult
@@ -66,6 +76,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 S = TypeVar("S", bound="EventStream[Any]")
 Body = AsyncIterable[bytes] | bytes | None
+# What ``images.build`` takes as its context (None: a ``remote`` one).
+BuildSource = bytes | str | os.PathLike[str] | AsyncIterable[bytes] | Iterator[bytes] | None
 
 
 class Channel(Protocol):
@@ -161,6 +173,11 @@ class Pool:
             await channel.aclose()
 
 
+class _BodyFailed(Exception):
+    """The source of a streamed body failed (its error is the cause): kept apart from
+    the connection's errors, which the backend's ``broken`` (``OSError``...) names."""
+
+
 class Exchange:
     """One request and its response on one pooled connection: the one drive loop.
 
@@ -214,6 +231,9 @@ class Exchange:
         except (TimeoutError, DockerConnectionError):  # (an ssh child that failed to connect)
             await self.abort()
             raise
+        except _BodyFailed as failed:  # (the body's own source failed: its error, as it is)
+            await self.abort()
+            raise failed.__cause__ from None  # type: ignore[misc]
         except self.io.broken as exc:
             refused = await self._refusal() if self.request.streamed_body else None
             await self.abort()
@@ -245,7 +265,14 @@ class Exchange:
             if isinstance(body, (bytes, bytearray, memoryview)):
                 await self._send(channel, conn.send_body(bytes(body)))
             elif body is not None:
-                async for piece in body:
+                pieces = body.__aiter__()
+                while True:
+                    try:
+                        piece = await pieces.__anext__()
+                    except StopAsyncIteration:
+                        break
+                    except Exception as exc:  # (a file of the body unreadable: not the socket)
+                        raise _BodyFailed() from exc
                     if piece:
                         await self._send(channel, conn.send_body(piece))
             await self._send(channel, conn.end_body())
@@ -721,6 +748,109 @@ class Docker:
         if not hasattr(data, "__aiter__"):  # (before anything is sent)
             raise ValueError("upload data is bytes, a file path, or an async iterable of bytes")
         return data  # type: ignore[return-value]
+
+    # -- build ------------------------------------------------------------------------
+
+    async def registry_config(self) -> dict[str, RegistryAuth]:
+        """Every registry's credentials from the docker CLI's config, as the CLI sends
+        them with a build (``X-Registry-Config``): ``{}`` without a config."""
+        from .._credentials import all_credentials, docker_config_path
+
+        path = docker_config_path(self._io.environ)
+        text = await self._io.read_file(path)
+        if text is None:
+            return {}
+        plan = all_credentials(text, source=path)
+        found = dict(plan.stored)
+        if plan.store is not None:
+            try:
+                code, out, err = await self._io.run_process(list(plan.store.argv), b"")
+            except FileNotFoundError:
+                raise plan.store.program_missing() from None
+            for server in plan.store.answer(code, out, err):
+                call = plan.store.get(server)
+                code, out, err = await self._io.run_process(list(call.argv), call.stdin)
+                auth = call.answer(code, out, err)
+                if auth is not None:
+                    found[server] = auth
+        for call in plan.helpers:
+            try:
+                code, out, err = await self._io.run_process(list(call.argv), call.stdin)
+                auth = call.answer(code, out, err)
+            except (FileNotFoundError, CredentialError):
+                continue  # (the CLI goes on without it)
+            if auth is not None:
+                found[call.server] = auth
+        return found
+
+    def build_body(
+        self, context: BuildSource, dockerfile: str | os.PathLike[str] | None
+    ) -> tuple[Body, str | None, BuildContext | None]:
+        """What a build sends, checked before anything is: the body (a directory's tar,
+        written as it is read; a tar as bytes, a file or an iterable), the
+        ``dockerfile=`` to send, and the directory's ``BuildContext``."""
+        from .._buildcontext import context_kind, prepare_context
+
+        kind = context_kind(context)
+        given = None if dockerfile is None else os.fspath(dockerfile)
+        source: Any = context  # (its kind is known now)
+        if kind == "directory":
+            prepared = prepare_context(source, dockerfile, token=os.urandom(10).hex())
+            return self._paced(prepared.tar()), prepared.dockerfile, prepared
+        if kind == "none":
+            return b"", given, None
+        if kind == "bytes":
+            return bytes(source), given, None
+        if kind == "file":
+            return self._io.file_pieces(os.fspath(source)), given, None
+        if hasattr(source, "__aiter__"):
+            return source, given, None
+        return self._paced(iter(source)), given, None
+
+    async def _paced(self, pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
+        """The pieces of a blocking iterator, other tasks given a turn between two."""
+        for piece in pieces:
+            yield piece
+            await self._io.checkpoint()
+
+    def build(
+        self,
+        context: BuildSource,
+        dockerfile: str | os.PathLike[str] | None,
+        auth_configs: Mapping[str, Mapping[str, Any]] | None,
+        make: Callable[[str | None, Mapping[str, Mapping[str, Any]]], Request[None]],
+        timeout: float | None = None,
+    ) -> BuildStream:
+        """A build's progress, opened lazily; its context checked now (a ``ValueError``
+        before anything is sent).  ``make(dockerfile, auth_configs)`` builds the
+        request; the credentials are the docker CLI's when ``auth_configs`` is None."""
+        body, sent_dockerfile, prepared = self.build_body(context, dockerfile)
+
+        async def start() -> Exchange:
+            configs = auth_configs if auth_configs is not None else await self.registry_config()
+            return await self._start(make(sent_dockerfile, configs), body, timeout)
+
+        return BuildStream(start, prepared)
+
+    async def built(
+        self,
+        stream: BuildStream,
+        tags: str | Sequence[str] | None,
+        progress: Callable[[JSONMessage], object] | None,
+        timeout: float | None = None,
+    ) -> str:
+        """Read a build to its end (each message to ``progress``); the image's id."""
+        async with stream:
+            async for message in stream:
+                if progress is not None:
+                    progress(message)
+        if stream.image_id is not None:
+            return stream.image_id
+        if tags:  # (a daemon that gives no aux: the image its first tag names)
+            first = tags if isinstance(tags, str) else tags[0]
+            info = await self.request(api.images.inspect(first), timeout=timeout)
+            return str(info["Id"])
+        raise ProtocolError("the build ended without naming the image it built")
 
     async def exit_code(self, exec_id: str, timeout: float | None = None) -> int:
         """The exit code of a finished exec (asked again while it is reported running)."""
@@ -1309,6 +1439,45 @@ class EventStream(Generic[T]):
     async def collect(self) -> list[T]:
         """Every item, until the end."""
         return [item async for item in self]
+
+
+class BuildStream(EventStream[JSONMessage]):
+    """A build's progress: ``async for m in docker.images.build(...)`` gives its
+    ``JSONMessage``s (``stream`` lines, ``aux`` with the image id).
+
+    A failing step raises ``BuildError``, whose ``log`` is the output up to the failure.
+    ``image_id`` is the built image's id once the daemon gave it; ``log`` the output so
+    far; ``context`` a directory's ``BuildContext`` (``context.written``: the bytes of
+    the archive sent).  ``docker.images.build_and_wait(...)`` reads it all and returns
+    the id.
+    """
+
+    def __init__(
+        self, start: Callable[[], Awaitable[Exchange]], context: BuildContext | None = None
+    ) -> None:
+        from .._buildcontext import BuildLog
+
+        super().__init__(start)
+        self.context = context
+        self._log = BuildLog()
+
+    @property
+    def image_id(self) -> str | None:
+        """The built image's id (``sha256:...``), once the daemon gave it."""
+        return self._log.image_id
+
+    @property
+    def log(self) -> str:
+        """The build's output so far (its ``stream`` texts)."""
+        return self._log.text
+
+    async def __anext__(self) -> JSONMessage:
+        message: JSONMessage = await super().__anext__()
+        failed = self._log.feed(message.value)
+        if failed is not None:
+            await self.aclose()
+            raise failed
+        return message
 
 
 class TarStream(EventStream[Any]):

@@ -1,5 +1,6 @@
 """Images: list, pull/import (``create``), inspect, history, tag, rm, push, search,
-prune, save and get (a streamed tar) and load (a streamed upload).
+prune, save and get (a streamed tar), load (a streamed upload), and build (a streamed
+context, ``dockproto._buildcontext`` writes a directory's) with its cache's prune.
 
 Progress answers (pull, push, import, load) are JSON lines: ``JSONMessage`` events, an
 error among them is ``JSONMessage.error``.  Registry credentials travel in the
@@ -10,6 +11,8 @@ is I/O and belongs to the adapter.
 from __future__ import annotations
 
 import builtins
+import json
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -261,3 +264,190 @@ def load(quiet: bool = False) -> Request[None]:
         (("Content-Type", "application/x-tar"),),
         streamed=True,
     )
+
+
+def _json_param(name: str, value: Any) -> builtins.list[tuple[str, str]]:
+    return [(name, json.dumps(value, separators=(",", ":")))]
+
+
+def _str_map(value: Mapping[str, Any] | None, what: str, nulls: bool = False) -> dict[str, Any]:
+    """A mapping of string keys to string values (None too, with ``nulls``), checked."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{what} is a mapping of strings, not {type(value).__name__}")
+    out: dict[str, Any] = {}
+    for key, val in value.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"{what} keys are non-empty strings, not {key!r}")
+        if not (isinstance(val, str) or (nulls and val is None)):
+            # (the value is not shown: build args may be secrets)
+            raise ValueError(f"{what}[{key!r}] must be a string, not {type(val).__name__}")
+        out[key] = val
+    return out
+
+
+def _text(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{what} is a non-empty string, not {value!r}")
+    return value
+
+
+def _strings(value: str | Sequence[str] | None, what: str) -> builtins.list[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else [*value]
+    for item in items:
+        if not isinstance(item, str) or not item:
+            raise ValueError(f"{what} are non-empty strings, not {item!r}")
+    return items
+
+
+def _registry_config_header(
+    auth_configs: Mapping[str, Mapping[str, Any]],
+) -> tuple[tuple[str, str], ...]:
+    """``X-Registry-Config``: base64url of the JSON map of registry to credentials (the
+    credentials of every registry a build may pull from)."""
+    import base64
+
+    from .._credentials import RegistryAuth
+
+    if not isinstance(auth_configs, Mapping):
+        raise ValueError("auth_configs maps a registry to its credentials")
+    configs = {str(k): dict(RegistryAuth.of(v)) for k, v in auth_configs.items()}
+    raw = json.dumps(configs, separators=(",", ":")).encode()
+    return (("X-Registry-Config", base64.urlsafe_b64encode(raw).decode("ascii")),)
+
+
+def build(
+    dockerfile: str | os.PathLike[str] | None = None,
+    tags: str | Sequence[str] | None = None,
+    *,
+    buildargs: Mapping[str, str | None] | None = None,
+    target: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    pull: bool = False,
+    nocache: bool = False,
+    rm: bool = True,
+    forcerm: bool = False,
+    network_mode: str | None = None,
+    platform: str | None = None,
+    extra_hosts: Sequence[str] | Mapping[str, str] | None = None,
+    cache_from: Sequence[str] | None = None,
+    shm_size: int | None = None,
+    quiet: bool = False,
+    remote: str | None = None,
+    memory: int | None = None,
+    memswap: int | None = None,
+    cpu_shares: int | None = None,
+    cpuset_cpus: str | None = None,
+    cpu_period: int | None = None,
+    cpu_quota: int | None = None,
+    squash: bool = False,
+    outputs: str | Sequence[Mapping[str, Any]] | None = None,
+    version: str | None = None,
+    auth_configs: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Request[None]:
+    """``POST /build``: build an image from a context tar sent as the streamed body
+    (``send_body``/``end_body``); progress ``JSONMessage``s back (``stream`` lines,
+    ``aux`` with the image id, an ``error`` for a failing step).
+
+    ``dockerfile`` is a path inside the context; ``tags`` one ``name:tag`` or several;
+    ``buildargs`` values reach ``ARG``s (None: the daemon's environment; never shown in
+    a repr or a log line); ``labels`` go on the image; ``extra_hosts`` as ``host:ip``
+    strings or a ``{host: ip}`` mapping; ``cache_from`` image names; ``shm_size`` in
+    bytes (> 0); ``memory``/``memswap`` in bytes (``memswap=-1``: unlimited swap);
+    ``outputs`` BuildKit's, as JSON text or a list of ``{"Type": ..., "Attrs": ...}``;
+    ``version`` the builder (``"1"`` the classic one, the default; ``"2"`` BuildKit
+    needs a session this client does not open).  ``auth_configs`` (registry to
+    credentials) travels as ``X-Registry-Config``: the clients send the docker CLI's
+    config's when it is None."""
+    query: builtins.list[tuple[str, str]] = []
+    if dockerfile is not None:
+        query.append(("dockerfile", _text(os.fspath(dockerfile), "dockerfile")))
+    query += [("t", check_image(t)) for t in _strings(tags, "tags")]
+    if isinstance(extra_hosts, Mapping):
+        hosts = [f"{host}:{ip}" for host, ip in _str_map(extra_hosts, "extra_hosts").items()]
+    else:
+        hosts = _strings(extra_hosts, "extra_hosts")
+    query += [("extrahosts", h) for h in hosts]
+    if remote is not None:
+        query.append(("remote", _text(remote, "remote")))
+    if quiet:
+        query.append(("q", "true"))
+    if nocache:
+        query.append(("nocache", "true"))
+    if cache_from is not None:
+        query += _json_param(
+            "cachefrom", [check_image(c) for c in _strings(cache_from, "cache_from")]
+        )
+    if pull:
+        query.append(("pull", "true"))
+    if not rm:
+        query.append(("rm", "false"))
+    if forcerm:
+        query.append(("forcerm", "true"))
+    for name, value in (
+        ("memory", non_negative(memory, "memory")),
+        ("memswap", memswap if memswap == -1 else non_negative(memswap, "memswap")),
+        ("cpushares", non_negative(cpu_shares, "cpu_shares")),
+    ):
+        if value is not None:
+            query.append((name, str(value)))
+    if cpuset_cpus is not None:
+        query.append(("cpusetcpus", _text(cpuset_cpus, "cpuset_cpus")))
+    for name, value in (
+        ("cpuperiod", non_negative(cpu_period, "cpu_period")),
+        ("cpuquota", non_negative(cpu_quota, "cpu_quota")),
+    ):
+        if value is not None:
+            query.append((name, str(value)))
+    if buildargs is not None:
+        query += _json_param("buildargs", _str_map(buildargs, "buildargs", nulls=True))
+    if shm_size is not None:
+        if not non_negative(shm_size, "shm_size"):
+            raise ValueError("shm_size must be greater than 0")
+        query.append(("shmsize", str(shm_size)))
+    if squash:
+        query.append(("squash", "true"))
+    if labels is not None:
+        query += _json_param("labels", _str_map(labels, "labels"))
+    for name, text in (("networkmode", network_mode), ("platform", platform), ("target", target)):
+        if text is not None:
+            query.append((name, _text(text, name)))
+    if outputs is not None:
+        if not isinstance(outputs, str):
+            outputs = json.dumps([dict(o) for o in outputs], separators=(",", ":"))
+        query.append(("outputs", outputs))
+    if version is not None:
+        if version not in ("1", "2"):
+            raise ValueError(f'version is "1" (the classic builder) or "2", not {version!r}')
+        query.append(("version", version))
+    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/x-tar"),)
+    if auth_configs is not None:
+        headers += _registry_config_header(auth_configs)
+    return Request(
+        "POST",
+        "/build",
+        query=tuple(query),
+        headers=headers,
+        streamed_body=True,
+        expect=Expect.STREAM,
+        content=Content.JSONLINES,
+    )
+
+
+def build_prune(
+    keep_storage: int | None = None,
+    all: bool = False,
+    filters: Mapping[str, Any] | None = None,
+) -> Request[dict[str, Any]]:
+    """``POST /build/prune``: the build cache pruned (``keep_storage`` bytes kept,
+    ``all`` its every kind); ``{"CachesDeleted": [...], "SpaceReclaimed": n}``."""
+    query: builtins.list[tuple[str, str]] = []
+    if non_negative(keep_storage, "keep_storage") is not None:
+        query.append(("keep-storage", str(keep_storage)))
+    if all:
+        query.append(("all", "true"))
+    query += filters_param(filters)
+    return Request("POST", "/build/prune", query=tuple(query), parse=json_object)

@@ -12,13 +12,16 @@ import sys
 import tarfile
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 import trio
 
+import dockproto
 import dockproto_trio
 
+from ._async.test_build import STEP_IMAGE
 from .conftest import ENGINES, IMAGE, Containers
 
 
@@ -174,3 +177,54 @@ async def test_login_and_push(
     assert json.loads(path.read_text()) == {
         "credHelpers": {REGISTRY: "dptest"}, "auths": {REGISTRY: {}},
     }  # fmt: skip
+
+
+async def test_build(engine: str, docker: dockproto_trio.Docker, tmp_path: Any) -> None:
+    """build -t with a build arg, -f (relative to the working directory) and --target
+    prints the build's lines and tags the image; a failing step exits 1 with the
+    daemon's message; a context that is not there exits 1 before anything is sent."""
+    (tmp_path / "ctx").mkdir()
+    (tmp_path / "ctx" / "data").write_text("in the context\n")
+    (tmp_path / "Build.df").write_text(
+        f"FROM {IMAGE} AS first\nLABEL dockproto.cli={uuid.uuid4().hex}\n"  # (no cache)
+        'ARG WORD\nCOPY data /data\nRUN echo "word=$WORD" && cat /data\n'
+        "FROM first AS second\nRUN exit 9\n"
+    )
+    ref = f"dockproto-test/cli-build-{uuid.uuid4().hex[:8]}:v1"
+    # (run from tmp_path, for -f: this tree's packages first, as from the project's root)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    base = (await docker.images.inspect(IMAGE))["Id"].split(":")[-1]
+    made = []
+    try:
+        done = await trio.run_process(
+            [sys.executable, "-m", "dockproto_sync", "-H", ENGINES[engine] or "", "build",
+             "-t", ref, "--build-arg", "WORD=hello", "-f", "Build.df", "--target", "first",
+             "ctx"],
+            cwd=str(tmp_path), env=env, capture_stdout=True, capture_stderr=True, check=False,
+        )  # fmt: skip
+        made += STEP_IMAGE.findall(done.stdout.decode())
+        assert done.returncode == 0, done.stderr
+        assert b"word=hello\n" in done.stdout and b"in the context\n" in done.stdout
+        made.append((await docker.images.inspect(ref))["Id"])
+        failed = await trio.run_process(
+            [sys.executable, "-m", "dockproto_sync", "-H", ENGINES[engine] or "", "build",
+             "-f", "Build.df", "--build-arg", "WORD=x", "--force-rm", "ctx"],
+            cwd=str(tmp_path), env=env, capture_stdout=True, capture_stderr=True, check=False,
+        )  # fmt: skip
+        made += STEP_IMAGE.findall(failed.stdout.decode())
+        assert failed.returncode == 1 and b"Traceback" not in failed.stderr
+        assert failed.stderr.startswith(b"dockproto: ") and b"9" in failed.stderr
+        assert b"word=x" in failed.stdout
+    finally:
+        try:
+            await docker.images.rm(ref)
+        except dockproto.DockerError:
+            pass  # (never made)
+        for image in reversed(made):
+            if not base.startswith(image.split(":")[-1]):
+                try:
+                    await docker.images.rm(image, force=True)
+                except dockproto.DockerError:
+                    pass  # (gone with the image it was a layer of)
+    missing = await cli(engine, "build", "-t", ref, str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and b"does not exist" in missing.stderr

@@ -10,18 +10,21 @@ travel, unchanged: in the request's header or body, or in what a container saw.
 
 The paths: pull, push (an error in the stream, and an error head), ``/auth``, a
 credential helper (that answers, that fails printing the secret, that answers garbage
-holding it), exec with a secret env, a container created with one, and a Swarm secret's
-creation; and, against the real registry (``scripts/registry``), a push and a pull it
-accepts and one it refuses.
+holding it), exec with a secret env, a container created with one, a Swarm secret's
+creation, and a build with a secret build arg (one that passes, one that fails after it)
+or credentials from the config; and, against the real registry (``scripts/registry``),
+a push and a pull it accepts and one it refuses.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import stat
 import sys
+import tarfile
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -34,6 +37,7 @@ from dockproto import RegistryAuth, api
 from ...leaks import SECRET, captured_log, everything_said, leaks
 from ..harness import IMAGE
 from .support import Containers, Docker, Loop
+from .test_build import built
 
 UNREACHABLE = "127.0.0.1:9"  # (the discard port: nothing listens there)
 
@@ -333,3 +337,67 @@ async def test_secret_create(docker: Docker, loop: Loop, engine: str) -> None:
     assert request.body is not None
     assert base64.b64decode(json.loads(request.body)["Data"]) == data
     assert_clean(everything_said(error, request, *made), log, "POST /v1.", "/secrets/create")
+
+
+async def test_build_args(docker: Docker, loop: Loop, tmp_path: Any) -> None:
+    """A build with a secret build arg: its RUN sees the value unchanged (the build
+    passes only when it matches); a build that then fails raises a BuildError.  The
+    requests, the progress, the error, its log and the DEBUG log never show it."""
+    args = {"TOKEN": SECRET, "EXPECT": SECRET}
+    check = f'RUN test "$TOKEN" = "$EXPECT" && test ${{#TOKEN}} = {len(SECRET)}\n'
+    head = f"FROM {IMAGE}\nARG TOKEN\nARG EXPECT\n" + check
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "Dockerfile").write_text(head + f"LABEL leak={uuid.uuid4().hex}\n")
+    (tmp_path / "fails").mkdir()
+    (tmp_path / "fails" / "Dockerfile").write_text(head + "RUN echo failing now && exit 7\n")
+    items: list[Any] = []
+    async with built(docker, loop) as made:
+
+        async def build(context: str) -> None:
+            stream = docker.images.build(context, buildargs=args, forcerm=True)
+            try:
+                async for item in stream:
+                    items.append(item)
+            finally:
+                made.saw(stream.log, stream.image_id)
+
+        error, log = await said(loop, lambda: build(str(tmp_path / "ok")))
+        assert error is None, error
+        failed, fail_log = await said(loop, lambda: build(str(tmp_path / "fails")))
+    assert isinstance(failed, dockproto.BuildError) and "failing now" in failed.log, failed
+    request = api.images.build(buildargs=args, forcerm=True)
+    assert json.loads(dict(request.query)["buildargs"]) == args  # sent unchanged
+    text = everything_said(failed, request, *items)
+    assert_clean(text, log + fail_log, "POST /v1.", "&buildargs=%7B%22TOKEN%22%3A%22<redacted>")
+
+
+async def test_build_registry_config(
+    docker: Docker, loop: Loop, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """A build carries every registry's credentials from the CLI's config in
+    X-Registry-Config: a helper's answer is in it (helpers that fail are left out, as
+    the CLI leaves them); the build, its request and the log never show the secret."""
+    install_helpers(tmp_path, monkeypatch)
+    configs = await docker.registry_config()
+    assert set(configs) == {UNREACHABLE} and configs[UNREACHABLE]["password"] == SECRET
+    data = b"FROM " + IMAGE.encode() + b"\nLABEL leak=" + uuid.uuid4().hex.encode() + b"\n"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    items: list[Any] = []
+    async with built(docker, loop) as made:
+
+        async def build() -> None:
+            stream = docker.images.build(buf.getvalue())
+            async for item in stream:
+                items.append(item)
+            made.saw(stream.log, stream.image_id)
+
+        error, log = await said(loop, build)
+    assert error is None, error
+    request = api.images.build(auth_configs=configs)
+    sent = json.loads(base64.urlsafe_b64decode(dict(request.headers)["X-Registry-Config"]))
+    assert sent[UNREACHABLE]["password"] == SECRET  # sent unchanged
+    assert_clean(everything_said(request, configs, *items), log, "POST /v1.", "/build ")
