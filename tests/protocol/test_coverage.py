@@ -5,13 +5,9 @@ file) and, for each operation, builds a request with sample arguments through th
 builder its entry names, and checks the request's method and path against the spec's
 template (and that a connection sends it).  It prints ``covered N of 106``.
 
-Each operation is listed once: in ``COVERED`` (builders of this tree), in ``ELSEWHERE``
-(the Swarm, build and distribution builders of their own branches: checked when their
-builder is in the tree, else reported as pending and not counted), or in ``EXCLUDED``
-with its reason.  ``covered + excluded + pending == 106``: no operation can be added to
+Each operation is listed once: in ``COVERED`` (with the builder that makes it) or in
+``EXCLUDED`` with its reason.  ``covered + excluded == 106``: no operation can be added to
 or dropped from the spec, or lose its builder, without this test saying so.
-
-``STRICT = True`` (once those branches are merged) makes a pending operation a failure.
 """
 
 from __future__ import annotations
@@ -25,8 +21,6 @@ from typing import Any
 import pytest
 
 from dockproto import Connection, FromImage
-
-STRICT = False  # the one switch: True once the swarm, build and registry branches land
 
 SPEC = Path(__file__).with_name("data") / "engine-api-v1.41.yaml"
 TOTAL = 106  # (the spec's own count: one operationId per operation)
@@ -115,11 +109,6 @@ COVERED: dict[Op, Entry] = {
     ("POST", "/plugins/create"): ("plugins.create", ("p",), {}),
     ("POST", "/plugins/{name}/push"): ("plugins.push", ("p",), {}),
     ("POST", "/plugins/{name}/set"): ("plugins.set", ("p", ["DEBUG=1"]), {}),
-}
-
-# The builders other branches add (issue 10's Swarm, issue 16's build and distribution),
-# by the names those branches give them: pending while they are not in this tree.
-ELSEWHERE: dict[Op, Entry] = {
     # -- swarm
     ("GET", "/swarm"): ("swarm.inspect", (), {}),
     ("POST", "/swarm/init"): ("swarm.init", (), {}),
@@ -242,7 +231,7 @@ def test_the_spec_has_106_operations() -> None:
 
 def test_each_operation_is_listed_once() -> None:
     """Every operation of the spec is in exactly one table, and nothing else is."""
-    tables = [set(COVERED), set(ELSEWHERE), set(EXCLUDED)]
+    tables = [set(COVERED), set(EXCLUDED)]
     for i, a in enumerate(tables):
         for b in tables[i + 1 :]:
             assert not a & b, f"listed twice: {sorted(a & b)}"
@@ -259,22 +248,10 @@ def test_covered_operation(op: Op) -> None:
 
 
 def test_coverage(capsys: pytest.CaptureFixture[str]) -> None:
-    """``covered N of 106``: this tree's builders and those of ``ELSEWHERE`` that are in
-    it; the others pending (a failure with ``STRICT``), the exclusions with their
-    reasons.  covered + excluded + pending is the whole spec."""
-    covered = len(COVERED)
-    pending: list[str] = []
-    for op, entry in sorted(ELSEWHERE.items()):
-        if builder(entry[0]) is None:
-            pending.append(f"{op[0]} {op[1]} ({entry[0]})")
-        else:
-            check(op, entry)  # (in the tree: it must be right)
-            covered += 1
-    lines = [f"covered {covered} of {TOTAL}"]
-    lines += [f"  pending: {p}" for p in pending]
+    """``covered N of 106``, and the exclusions with their reasons: covered + excluded is
+    the whole spec."""
+    lines = [f"covered {len(COVERED)} of {TOTAL}"]
     lines += [f"  excluded: {m} {p}: {why}" for (m, p), why in sorted(EXCLUDED.items())]
     with capsys.disabled():
         print("\n" + "\n".join(lines))
-    assert covered + len(EXCLUDED) + len(pending) == TOTAL == len(spec_operations())
-    if STRICT:
-        assert not pending, f"operations with no builder: {pending}"
+    assert len(COVERED) + len(EXCLUDED) == TOTAL == len(spec_operations())
