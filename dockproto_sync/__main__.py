@@ -204,10 +204,10 @@ def _run(docker: Docker, args: Any) -> int:
         print("\n".join(lines))
         return 0
     if args.cmd == "images":
-        lines = [f"{'IMAGE ID':<14}{'TAGS':<48}SIZE"]
-        for i in docker.images.list():
-            tags = ",".join(i.tags) or "<none>"
-            lines.append(f"{i.id.split(':')[-1][:12]:<14}{tags[:46]:<48}{i.size}")
+        lines = [f"{'IMAGE ID':<14}{'TAG':<48}SIZE"]
+        for i in docker.images.list():  # (a row per tag, as ``docker images``; never cut)
+            for shown in i.tags or ["<none>"]:
+                lines.append(f"{i.id.split(':')[-1][:12]:<14}{shown:<47} {i.size}")
         print("\n".join(lines))
         return 0
     if args.cmd == "run":
