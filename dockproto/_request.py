@@ -301,3 +301,50 @@ def non_negative(value: int | None, what: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{what} must be a non-negative int, not {value!r}")
     return value
+
+
+def logs_request(
+    path: str,
+    stdout: bool,
+    stderr: bool,
+    follow: bool,
+    since: int | float | None,
+    timestamps: bool,
+    tail: int | str | None,
+    *,
+    until: int | float | None = None,
+    details: bool = False,
+    tty: bool,
+    frames: bool | None,
+    container: bool = False,
+) -> Request[None]:
+    """A container's, a service's or a task's logs: the same query, the same framing
+    (one raw stream with a TTY, else multiplexed; with ``timestamps`` each chunk one
+    whole log entry, unless ``frames`` says otherwise)."""
+    if not stdout and not stderr:
+        raise ValueError("ask for stdout, stderr or both")
+    query = [("stdout", flag(stdout)), ("stderr", flag(stderr))]
+    if follow:
+        query.append(("follow", "true"))
+    for key, val in (("since", since), ("until", until)):
+        if val is not None:
+            if isinstance(val, bool) or not isinstance(val, (int, float)) or val < 0:
+                raise ValueError(f"{key} is a non-negative Unix timestamp, not {val!r}")
+            query.append((key, str(val)))
+    if timestamps:
+        query.append(("timestamps", "true"))
+    if tail is not None:
+        if tail != "all":
+            non_negative(tail if isinstance(tail, int) else -1, "tail")
+        query.append(("tail", str(tail)))
+    if details:
+        query.append(("details", "true"))
+    return Request(
+        "GET",
+        path,
+        query=tuple(query),
+        expect=Expect.STREAM,
+        content=Content.RAW if tty else Content.MUX,
+        frames=timestamps if frames is None else frames,
+        container=container,
+    )

@@ -15,8 +15,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._content import Content
-from .._request import Expect, Request, check_image, check_name, flag, non_negative, seg
+from .._request import check_image, check_name, non_negative, seg
 
 if TYPE_CHECKING:
     from .._models.binds import Bind
@@ -438,46 +437,6 @@ def object_id(obj: Any, what: str) -> str:
     if isinstance(found, str) and found:
         return found
     raise ValueError(f"a {what} is given by its id or name, or as the model, not {obj!r}")
-
-
-def logs_request(
-    path: str,
-    stdout: bool,
-    stderr: bool,
-    follow: bool,
-    since: int | float | None,
-    timestamps: bool,
-    tail: int | str | None,
-    details: bool,
-    tty: bool,
-    frames: bool | None,
-) -> Request[None]:
-    """A service's or a task's logs (the same query, the same framing)."""
-    if not stdout and not stderr:
-        raise ValueError("ask for stdout, stderr or both")
-    query = [("stdout", flag(stdout)), ("stderr", flag(stderr))]
-    if follow:
-        query.append(("follow", "true"))
-    if since is not None:
-        if isinstance(since, bool) or not isinstance(since, (int, float)) or since < 0:
-            raise ValueError(f"since is a non-negative Unix timestamp, not {since!r}")
-        query.append(("since", str(since)))
-    if timestamps:
-        query.append(("timestamps", "true"))
-    if tail is not None:
-        if tail != "all":
-            non_negative(tail if isinstance(tail, int) else -1, "tail")
-        query.append(("tail", str(tail)))
-    if details:
-        query.append(("details", "true"))
-    return Request(
-        "GET",
-        path,
-        query=tuple(query),
-        expect=Expect.STREAM,
-        content=Content.RAW if tty else Content.MUX,
-        frames=timestamps if frames is None else frames,
-    )
 
 
 def update_spec(

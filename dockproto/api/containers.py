@@ -25,6 +25,7 @@ from .._request import (
     flag,
     json_body,
     json_object,
+    logs_request,
     non_negative,
     seg,
 )
@@ -516,29 +517,17 @@ def logs(
     ``tty`` is the container's TTY setting (a TTY container's log is one raw stream).
     With ``timestamps`` each chunk is one whole log entry (``frames`` forces either way).
     """
-    if not stdout and not stderr:
-        raise ValueError("ask for stdout, stderr or both")
-    query = [("stdout", flag(stdout)), ("stderr", flag(stderr))]
-    if follow:
-        query.append(("follow", "true"))
-    for key, val in (("since", since), ("until", until)):
-        if val is not None:
-            if isinstance(val, bool) or not isinstance(val, (int, float)) or val < 0:
-                raise ValueError(f"{key} is a non-negative Unix timestamp, not {val!r}")
-            query.append((key, str(val)))
-    if timestamps:
-        query.append(("timestamps", "true"))
-    if tail is not None:
-        if tail != "all":
-            non_negative(tail if isinstance(tail, int) else -1, "tail")
-        query.append(("tail", str(tail)))
-    return Request(
-        "GET",
+    return logs_request(
         _path(container, "/logs"),
-        query=tuple(query),
-        expect=Expect.STREAM,
-        content=Content.RAW if tty else Content.MUX,
-        frames=timestamps if frames is None else frames,
+        stdout,
+        stderr,
+        follow,
+        since,
+        timestamps,
+        tail,
+        until=until,
+        tty=tty,
+        frames=frames,
         container=True,
     )
 

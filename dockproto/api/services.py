@@ -29,8 +29,9 @@ from .._request import (
     json_body,
     json_object,
     json_objects,
+    logs_request,
 )
-from ._swarmspec import logs_request, object_id, service_path, service_spec, version_param
+from ._swarmspec import object_id, service_path, service_spec, version_param
 from .images import auth_header
 
 if TYPE_CHECKING:
@@ -336,9 +337,9 @@ def logs(
         since,
         timestamps,
         tail,
-        details,
-        tty,
-        frames,
+        details=details,
+        tty=tty,
+        frames=frames,
     )
 
 

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._models.swarm import Task
-from .._request import Request, filters_param, json_object, json_objects
-from ._swarmspec import logs_request, object_id, object_seg
+from .._request import Request, filters_param, json_object, json_objects, logs_request
+from ._swarmspec import object_id, object_seg
 
 
 def _path(task: str | Task, suffix: str = "") -> str:
@@ -47,7 +47,16 @@ def logs(
     """``GET /tasks/{id}/logs``: a stream of ``StreamChunk`` (raw when ``tty``, the
     task spec's setting); the parameters are those of ``services.logs``."""
     return logs_request(
-        _path(task, "/logs"), stdout, stderr, follow, since, timestamps, tail, details, tty, frames
+        _path(task, "/logs"),
+        stdout,
+        stderr,
+        follow,
+        since,
+        timestamps,
+        tail,
+        details=details,
+        tty=tty,
+        frames=frames,
     )
 
 
